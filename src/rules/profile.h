@@ -4,10 +4,11 @@
 // an id, a version, effective dates, a per-region rollout, the ages and sexes liable to
 // call-up, appearance windows, the delivery channels with the marks that count as service,
 // the measures with their triggers, the lifting deadline and the ids of the legal bases each
-// rule rests on. Loading a profile validates every field; a missing or contradictory field is
-// a kInvalidArgument error naming the field path ("channels.register.service[0].days: must be
-// >= 0"). Nothing in the engine hard-codes a country: a second profile drives different
-// outcomes with no code change.
+// rule rests on. Loading a profile validates every field; a missing, misspelt, mistyped or
+// contradictory field is a kInvalidArgument error naming the source line and the field path
+// ("ru-127fz.toml line 40: channels.register.service[0].days: must be >= 0, got -1"). Nothing in
+// the engine hard-codes a country: a second profile drives different outcomes with no code
+// change.
 //
 // Profile values are immutable after loading and safe to share between threads.
 #pragma once
@@ -25,12 +26,22 @@
 
 namespace muster {
 
+// The rule id and legal basis of a profile section that is a rule of its own (the age limits,
+// the appearance window, the lifting deadline, …), so that a decision based on it can cite it.
+struct RuleRef {
+  std::string rule_id;      // "ru-127fz/conscription-age"
+  std::string legal_basis;  // key into Profile::legal_bases
+};
+
 // When a service mark makes a summons served.
 enum class ServiceTiming {
   kImmediately,        // at the instant of the mark (portal posting, a signature, a refusal)
   kAfterCalendarDays,  // deemed served after `days` calendar days (register publication)
   kAfterWorkingDays,   // deemed served after `days` working days (postal "addressee absent")
 };
+
+// "immediately", "after_calendar_days", "after_working_days": the names used in profile files.
+std::string_view ServiceTimingName(ServiceTiming timing);
 
 // One mark of a channel that counts as service, e.g. registered_mail + "refused".
 struct ServiceRule {
@@ -57,6 +68,9 @@ enum class MeasureTrigger {
   kAfterNoShow,   // after `days_after_appearance` calendar days past the appearance date
 };
 
+// "on_service", "after_no_show": the names used in profile files.
+std::string_view MeasureTriggerName(MeasureTrigger trigger);
+
 struct MeasureRule {
   MeasureKind kind;
   MeasureTrigger trigger = MeasureTrigger::kOnService;
@@ -81,47 +95,69 @@ struct Profile {
   std::optional<CivilDate> effective_until;
   std::vector<RolloutStage> rollout;
 
-  // Call-up liability.
-  int min_age = 0;  // inclusive, on the day a summons is issued
-  int max_age = 0;  // inclusive: under ru-127fz a person is liable until the 30th birthday… see
-                    // docs/RULES.md for how max_age is counted
+  // Call-up liability, by the age in whole years (AgeOn) on the day a summons is issued.
+  int min_age = 0;  // inclusive: liable from the min_age-th birthday
+  // The upper age limit as the law states it ("from 18 to 30 years"). Whether a person aged
+  // exactly max_age is still liable is `max_age_inclusive`: false means liable until the day
+  // before the max_age-th birthday (how Russian law reads "до 30 лет", docs/RULES.md), true
+  // means liable through the last day before the (max_age + 1)-th birthday.
+  int max_age = 0;
+  bool max_age_inclusive = true;
   std::vector<Sex> liable_sexes;
+  RuleRef liability_rule;
 
   // Appearance date, counted in calendar days from the local day of issue.
   int appearance_min_days = 0;
   int appearance_max_days = 0;
   int appearance_default_days = 0;
   int appearance_default_hour = 9;  // local wall-clock hour
+  RuleRef appearance_rule;
 
-  std::vector<ChannelRules> channels;
-  std::vector<MeasureRule> measures;
+  std::vector<ChannelRules> channels;  // in the order of kAllChannels, each channel at most once
+  std::vector<MeasureRule> measures;   // in the order of kAllMeasureKinds, each kind at most once
 
   int lift_deadline_hours = 24;
+  RuleRef lifting_rule;
   bool objection_suspends_measures = false;
+  RuleRef objection_rule;
 
   std::vector<std::string> excuse_reasons;   // "illness", "relative_illness_or_funeral", …
+  RuleRef excuse_rule;
   std::vector<std::string> deferment_bases;  // "student_full_time", "temporarily_unfit", …
+  RuleRef deferment_rule;
   std::vector<std::string> exemption_bases;  // "unfit", …
+  RuleRef exemption_rule;
   std::map<std::string, std::string> legal_bases;  // id → citation
 
-  // True if the profile is in force and rolled out in `region` on local date `on`.
+  // True if the profile is in force on local date `on` (effective_from <= on, and on <=
+  // effective_until when set: effective_until is the last day in force) and some rollout stage
+  // with from <= on covers `region`.
   bool IsActiveIn(std::string_view region, CivilDate on) const;
+  // The rules of `channel`, or nullptr if the profile does not use it.
   const ChannelRules* FindChannel(Channel channel) const;
+  // The rule for `kind`, or nullptr if the profile has no such measure.
+  const MeasureRule* FindMeasure(MeasureKind kind) const;
+  // True if a person of `sex` aged `age` whole years is liable to call-up (see max_age).
   bool IsLiable(Sex sex, int age) const;
   bool HasExcuseReason(std::string_view reason) const;
   bool HasDefermentBasis(std::string_view basis) const;
   bool HasExemptionBasis(std::string_view basis) const;
 };
 
-// Parses and validates profile TOML text. `source_name` prefixes parse errors ("ru-127fz.toml
-// line 12: …").
+// Parses and validates profile TOML text. `source_name` prefixes every error: TOML syntax
+// errors carry line and column ("ru-127fz.toml line 12, column 7: …"), validation errors the
+// line of the offending value and its path ("ru-127fz.toml line 12: appearance.max_days: …").
+// Every error is kInvalidArgument. Keys the format does not define are errors too, so a typo
+// cannot silently fall back to a default.
 Result<Profile> ParseProfile(std::string_view toml_text, std::string_view source_name);
 
-// Reads and parses a profile file.
+// Reads and parses a profile file; kNotFound if it does not exist or cannot be read.
 Result<Profile> LoadProfileFile(const std::filesystem::path& path);
 
-// Finds "<dir>/<id>.toml" for a profile id, or loads `id_or_path` directly if it names an
-// existing file. The default directory is the one holding the shipped profiles.
+// For a profile id ("ru-127fz": lower-case letters, digits and '-') loads "<dir>/<id>.toml" and
+// checks that the file declares that id; otherwise (or if there is no such file) loads
+// `id_or_path` as a file path. kNotFound if neither exists. The shipped profiles live in the
+// repository's `profiles/` directory.
 Result<Profile> LoadProfile(std::string_view id_or_path, const std::filesystem::path& dir);
 
 }  // namespace muster

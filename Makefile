@@ -1,0 +1,35 @@
+# The two commands of the README:
+#   make run   — install what is missing, build, create the demo registry and show it
+#   make test  — the same set-up, then every test
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= demo
+DEMO_PERSONS ?= 100000
+CMAKE_FLAGS ?=
+
+.PHONY: all setup configure build run test bench clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) > $(BUILD_DIR).configure.log 2>&1 || (cat $(BUILD_DIR).configure.log; exit 1)
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	@$(BUILD_DIR)/muster --store sqlite:$(DEMO_DIR)/muster.db demo --persons $(DEMO_PERSONS)
+	@scripts/demo-hints.sh $(BUILD_DIR)/muster sqlite:$(DEMO_DIR)/muster.db
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+bench: build
+	@bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log $(DEMO_DIR)

@@ -1,0 +1,282 @@
+#include "store/migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace muster {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Times are Unix seconds (UTC), dates are days since 1970-01-01, hashes are lower-case hex.
+// Every projection row can be rebuilt from ledger_events; ledger_events is append-only.
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "registry core", R"SQL(
+CREATE TABLE registry_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+-- The ledger: immutable events, hash-chained in seq order.
+CREATE TABLE ledger_events (
+  seq          {key} PRIMARY KEY,
+  recorded_at  BIGINT NOT NULL,
+  effective_at BIGINT NOT NULL,
+  type         TEXT NOT NULL,
+  person_id    BIGINT,
+  command_id   BIGINT NOT NULL,
+  payload      TEXT NOT NULL,
+  prev_hash    TEXT NOT NULL,
+  hash         TEXT NOT NULL
+);
+CREATE INDEX ledger_events_person ON ledger_events (person_id, seq);
+
+-- The chain's head: the last seq and hash. Writers lock this row, which serialises appends
+-- and keeps seq order equal to commit order.
+CREATE TABLE ledger_head (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  seq  BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO ledger_head (id, seq, hash)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- Every command that changed the registry, by idempotency key.
+CREATE TABLE commands (
+  command_id      {key} PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  request_hash    TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  actor           TEXT NOT NULL,
+  recorded_at     BIGINT NOT NULL,
+  first_seq       BIGINT,
+  last_seq        BIGINT,
+  result          TEXT NOT NULL
+);
+
+CREATE TABLE id_counters (
+  name TEXT PRIMARY KEY,
+  next BIGINT NOT NULL
+);
+
+CREATE TABLE persons (
+  person_id          {key} PRIMARY KEY,
+  family_name        TEXT NOT NULL,
+  given_name         TEXT NOT NULL,
+  patronymic         TEXT NOT NULL,
+  family_name_latin  TEXT NOT NULL,
+  given_name_latin   TEXT NOT NULL,
+  patronymic_latin   TEXT NOT NULL,
+  sex                TEXT NOT NULL,
+  birth_date         INTEGER NOT NULL,
+  region             TEXT NOT NULL,
+  office             TEXT NOT NULL,
+  has_portal_account INTEGER NOT NULL,
+  fitness            TEXT,
+  fitness_until      INTEGER,
+  status             TEXT NOT NULL,
+  registered_at      BIGINT NOT NULL,
+  source             TEXT NOT NULL
+);
+CREATE INDEX persons_region_birth ON persons (region, birth_date);
+
+CREATE TABLE person_identifiers (
+  kind      TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  person_id BIGINT NOT NULL REFERENCES persons (person_id),
+  PRIMARY KEY (kind, value)
+);
+CREATE INDEX person_identifiers_person ON person_identifiers (person_id);
+
+-- Deferments and exemptions ("grounds" that gate every adverse action).
+CREATE TABLE grounds (
+  ground_id   {key} PRIMARY KEY,
+  person_id   BIGINT NOT NULL REFERENCES persons (person_id),
+  kind        TEXT NOT NULL,
+  basis       TEXT NOT NULL,
+  valid_from  INTEGER NOT NULL,
+  valid_until INTEGER,
+  evidence    TEXT NOT NULL,
+  granted_seq BIGINT NOT NULL,
+  ended_at    BIGINT,
+  end_reason  TEXT
+);
+CREATE INDEX grounds_person ON grounds (person_id);
+
+CREATE TABLE objections (
+  objection_id {key} PRIMARY KEY,
+  person_id    BIGINT NOT NULL REFERENCES persons (person_id),
+  summons_id   BIGINT,
+  reason       TEXT NOT NULL,
+  filed_at     BIGINT NOT NULL,
+  filed_seq    BIGINT NOT NULL,
+  decided_at   BIGINT,
+  upheld       INTEGER
+);
+CREATE INDEX objections_person ON objections (person_id);
+
+CREATE TABLE summonses (
+  summons_id      {key} PRIMARY KEY,
+  person_id       BIGINT NOT NULL REFERENCES persons (person_id),
+  batch           TEXT NOT NULL,
+  purpose         TEXT NOT NULL,
+  office          TEXT NOT NULL,
+  place           TEXT NOT NULL,
+  appearance_at   BIGINT NOT NULL,
+  legal_basis     TEXT NOT NULL,
+  profile_version TEXT NOT NULL,
+  issued_at       BIGINT NOT NULL,
+  issued_seq      BIGINT NOT NULL,
+  status          TEXT NOT NULL,
+  served_at       BIGINT,
+  served_attempt  BIGINT,
+  served_rule     TEXT,
+  closed_at       BIGINT,
+  close_reason    TEXT
+);
+CREATE INDEX summonses_person ON summonses (person_id);
+CREATE INDEX summonses_status ON summonses (status);
+
+CREATE TABLE service_attempts (
+  attempt_id   {key} PRIMARY KEY,
+  summons_id   BIGINT NOT NULL REFERENCES summonses (summons_id),
+  channel      TEXT NOT NULL,
+  mark         TEXT NOT NULL,
+  at           BIGINT NOT NULL,
+  evidence     TEXT NOT NULL,
+  service_rule TEXT,
+  serves_at    BIGINT,
+  seq          BIGINT NOT NULL
+);
+CREATE INDEX service_attempts_summons ON service_attempts (summons_id);
+
+CREATE TABLE appearances (
+  summons_id BIGINT PRIMARY KEY REFERENCES summonses (summons_id),
+  person_id  BIGINT NOT NULL,
+  at         BIGINT NOT NULL,
+  seq        BIGINT NOT NULL
+);
+
+CREATE TABLE excuses (
+  excuse_id  {key} PRIMARY KEY,
+  summons_id BIGINT NOT NULL REFERENCES summonses (summons_id),
+  person_id  BIGINT NOT NULL,
+  reason     TEXT NOT NULL,
+  documents  TEXT NOT NULL,
+  filed_at   BIGINT NOT NULL,
+  decided_at BIGINT,
+  accepted   INTEGER,
+  note       TEXT
+);
+CREATE INDEX excuses_summons ON excuses (summons_id);
+
+CREATE TABLE measures (
+  measure_id      {key} PRIMARY KEY,
+  person_id       BIGINT NOT NULL REFERENCES persons (person_id),
+  summons_id      BIGINT NOT NULL REFERENCES summonses (summons_id),
+  kind            TEXT NOT NULL,
+  rule_id         TEXT NOT NULL,
+  legal_basis     TEXT NOT NULL,
+  profile_version TEXT NOT NULL,
+  served_attempt  BIGINT NOT NULL,
+  start_at        BIGINT NOT NULL,
+  imposed_seq     BIGINT NOT NULL,
+  lifted_at       BIGINT,
+  lift_reason     TEXT,
+  lifted_seq      BIGINT
+);
+CREATE INDEX measures_person ON measures (person_id);
+CREATE INDEX measures_summons ON measures (summons_id);
+
+-- Every automatic decision, with the rule and the facts it used (DESIGN.md §2.3).
+CREATE TABLE decisions (
+  decision_id     {key} PRIMARY KEY,
+  person_id       BIGINT NOT NULL,
+  summons_id      BIGINT,
+  at              BIGINT NOT NULL,
+  kind            TEXT NOT NULL,
+  outcome         TEXT NOT NULL,
+  rule_id         TEXT NOT NULL,
+  profile_version TEXT NOT NULL,
+  facts           TEXT NOT NULL,
+  seq             BIGINT NOT NULL
+);
+CREATE INDEX decisions_person ON decisions (person_id);
+
+-- What the scheduler must do and when: found through the index on due_at, never by scanning
+-- summonses.
+CREATE TABLE due_actions (
+  action_id  {key} PRIMARY KEY,
+  due_at     BIGINT NOT NULL,
+  kind       TEXT NOT NULL,
+  summons_id BIGINT NOT NULL,
+  person_id  BIGINT NOT NULL,
+  attempt_id BIGINT
+);
+CREATE INDEX due_actions_due ON due_actions (due_at, action_id);
+CREATE INDEX due_actions_summons ON due_actions (summons_id);
+)SQL"},
+  };
+  return migrations;
+}
+
+std::string Expand(std::string_view sql, const SqlDialect& dialect) {
+  std::string out;
+  out.reserve(sql.size());
+  constexpr std::string_view kKey = "{key}";
+  size_t pos = 0;
+  while (true) {
+    size_t found = sql.find(kKey, pos);
+    out.append(sql.substr(pos, found == std::string_view::npos ? sql.size() - pos : found - pos));
+    if (found == std::string_view::npos) break;
+    out.append(dialect.big_key);
+    pos = found + kKey.size();
+  }
+  return out;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Status Migrate(Connection& connection) {
+  RETURN_IF_ERROR(connection.Execute(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "name TEXT NOT NULL)"));
+  int current = 0;
+  {
+    ASSIGN_OR_RETURN(Query query,
+                     Query::Make(connection, "SELECT MAX(version) FROM schema_migrations"));
+    ASSIGN_OR_RETURN(bool has_row, query.Next());
+    if (has_row && !query.IsNull(0)) current = static_cast<int>(query.Int(0));
+  }
+  if (current > LatestSchemaVersion()) {
+    return FailedPrecondition("store: schema version " + std::to_string(current) +
+                              " is newer than this build understands (" +
+                              std::to_string(LatestSchemaVersion()) + ")");
+  }
+  for (const Migration& migration : Migrations()) {
+    if (migration.version <= current) continue;
+    RETURN_IF_ERROR(connection.BeginWrite());
+    Status status = connection.Execute(Expand(migration.sql, connection.dialect()));
+    if (status.ok()) {
+      auto inserted = ExecuteSql(connection,
+                                 "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                                 migration.version, migration.name);
+      status = inserted.status();
+    }
+    if (!status.ok()) {
+      (void)connection.Rollback();
+      return status.WithContext("migration " + std::to_string(migration.version));
+    }
+    RETURN_IF_ERROR(connection.Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace muster

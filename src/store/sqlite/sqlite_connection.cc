@@ -1,0 +1,157 @@
+#include "store/sqlite/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace muster {
+namespace {
+
+constexpr SqlDialect kSqliteDialect{
+    .name = "sqlite",
+    .big_key = "INTEGER",  // INTEGER PRIMARY KEY is the rowid: 64-bit and the fastest key
+    .lock_suffix = "",     // BEGIN IMMEDIATE already holds the database's write lock
+};
+
+Status FromSqlite(sqlite3* db, int code, std::string_view what) {
+  std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Unavailable(std::move(message));
+    case SQLITE_CONSTRAINT:
+      return AlreadyExists(std::move(message));
+    default:
+      return Internal(std::move(message));
+  }
+}
+
+class SqliteStatement final : public Statement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* statement) : db_(db), statement_(statement) {}
+  ~SqliteStatement() override { sqlite3_finalize(statement_); }
+
+  void BindNull(int index) override { sqlite3_bind_null(statement_, ParameterSlot(index)); }
+  void BindInt(int index, int64_t value) override {
+    sqlite3_bind_int64(statement_, ParameterSlot(index), value);
+  }
+  void BindText(int index, std::string_view value) override {
+    sqlite3_bind_text(statement_, ParameterSlot(index), value.data(),
+                      static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  }
+
+  Result<bool> Step() override {
+    int code = sqlite3_step(statement_);
+    if (code == SQLITE_ROW) return true;
+    if (code == SQLITE_DONE) {
+      changed_rows_ = sqlite3_changes64(db_);
+      return false;
+    }
+    Status status = FromSqlite(db_, code, "sqlite");
+    sqlite3_reset(statement_);
+    return status.WithContext(sqlite3_sql(statement_));
+  }
+
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+  }
+  int64_t ColumnInt(int column) const override { return sqlite3_column_int64(statement_, column); }
+  std::string_view ColumnText(int column) const override {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+    if (text == nullptr) return {};
+    return std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+  }
+  int64_t ChangedRows() const override { return changed_rows_; }
+
+  void Reset() override {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+    changed_rows_ = 0;
+  }
+
+ private:
+  // Parameters are written "$1", "$2", … in the portable SQL; SQLite treats them as named
+  // parameters numbered by first appearance, so map the name to SQLite's slot.
+  int ParameterSlot(int index) {
+    if (index < static_cast<int>(slots_.size()) && slots_[index] != 0) return slots_[index];
+    if (index >= static_cast<int>(slots_.size())) slots_.resize(index + 1, 0);
+    std::string name = "$" + std::to_string(index);
+    int slot = sqlite3_bind_parameter_index(statement_, name.c_str());
+    slots_[index] = slot;
+    return slot;
+  }
+
+  sqlite3* db_;               // not owned
+  sqlite3_stmt* statement_;   // owned
+  std::vector<int> slots_;    // $N → SQLite parameter slot, 0 = not looked up yet
+  int64_t changed_rows_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
+                                                                  bool create) {
+  if (!create && !std::filesystem::exists(path)) {
+    return NotFound("store: no registry at '" + path + "' (create one with `muster init`)");
+  }
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  int code = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (code != SQLITE_OK) {
+    Status status = FromSqlite(db, code, "store: cannot open '" + path + "'");
+    sqlite3_close(db);
+    return status;
+  }
+  auto connection = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+  sqlite3_busy_timeout(db, 30000);
+  RETURN_IF_ERROR(connection->Execute(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+      "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"));
+  return connection;
+}
+
+SqliteConnection::~SqliteConnection() {
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+const SqlDialect& SqliteConnection::dialect() const { return kSqliteDialect; }
+
+Status SqliteConnection::Execute(std::string_view sql) {
+  std::string text(sql);
+  char* error = nullptr;
+  int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+  if (code != SQLITE_OK) {
+    std::string message = error ? error : sqlite3_errstr(code);
+    sqlite3_free(error);
+    Status status = FromSqlite(nullptr, code, "sqlite");
+    return Status(status.code(), "sqlite: " + message);
+  }
+  return Status::Ok();
+}
+
+Result<Statement*> SqliteConnection::Prepare(std::string_view sql) {
+  std::string key(sql);
+  auto found = statements_.find(key);
+  if (found != statements_.end()) {
+    found->second->Reset();
+    return found->second.get();
+  }
+  sqlite3_stmt* raw = nullptr;
+  int code = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                                SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  if (code != SQLITE_OK) return FromSqlite(db_, code, "sqlite prepare '" + key + "'");
+  auto statement = std::make_unique<SqliteStatement>(db_, raw);
+  Statement* pointer = statement.get();
+  statements_.emplace(std::move(key), std::move(statement));
+  return pointer;
+}
+
+Status SqliteConnection::BeginWrite() { return Execute("BEGIN IMMEDIATE"); }
+Status SqliteConnection::BeginRead() { return Execute("BEGIN DEFERRED"); }
+Status SqliteConnection::Commit() { return Execute("COMMIT"); }
+Status SqliteConnection::Rollback() { return Execute("ROLLBACK"); }
+bool SqliteConnection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+}  // namespace muster

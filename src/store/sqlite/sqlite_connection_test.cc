@@ -1,0 +1,92 @@
+#include "store/sqlite/sqlite_connection.h"
+
+#include <gtest/gtest.h>
+
+#include "store/engines/open.h"
+#include "store/migrations.h"
+#include "testing/temp_dir.h"
+
+namespace muster {
+namespace {
+
+class SqliteConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = SqliteConnection::Open(dir_.File("store.db"), /*create=*/true);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    db_ = std::move(opened).value();
+    ASSERT_TRUE(db_->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n BIGINT)").ok());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteConnection> db_;
+};
+
+TEST_F(SqliteConnectionTest, BindsDollarParametersByNumberEvenOutOfOrder) {
+  ASSERT_TRUE(ExecuteSql(*db_, "INSERT INTO t (n, name, id) VALUES ($3, $2, $1)", 7, "seven", 49).ok());
+  auto query = Query::Make(*db_, "SELECT id, name, n FROM t WHERE name = $1");
+  ASSERT_TRUE(query.ok());
+  query->Bind("seven");
+  auto has_row = query->Next();
+  ASSERT_TRUE(has_row.ok() && *has_row);
+  EXPECT_EQ(query->Int(0), 7);
+  EXPECT_EQ(query->Text(1), "seven");
+  EXPECT_EQ(query->Int(2), 49);
+}
+
+TEST_F(SqliteConnectionTest, UniqueViolationIsAlreadyExists) {
+  ASSERT_TRUE(ExecuteSql(*db_, "INSERT INTO t (name) VALUES ($1)", "a").ok());
+  auto again = ExecuteSql(*db_, "INSERT INTO t (name) VALUES ($1)", "a");
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(SqliteConnectionTest, RollbackDiscardsEverything) {
+  ASSERT_TRUE(db_->BeginWrite().ok());
+  ASSERT_TRUE(ExecuteSql(*db_, "INSERT INTO t (name) VALUES ($1)", "gone").ok());
+  ASSERT_TRUE(db_->Rollback().ok());
+  auto query = Query::Make(*db_, "SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(query.ok());
+  ASSERT_TRUE(*query->Next());
+  EXPECT_EQ(query->Int(0), 0);
+}
+
+TEST_F(SqliteConnectionTest, NullsRoundTrip) {
+  std::optional<int64_t> none;
+  ASSERT_TRUE(ExecuteSql(*db_, "INSERT INTO t (name, n) VALUES ($1, $2)", "x", none).ok());
+  auto query = Query::Make(*db_, "SELECT n FROM t");
+  ASSERT_TRUE(query.ok() && *query->Next());
+  EXPECT_FALSE(query->OptionalInt(0).has_value());
+}
+
+TEST(OpenStoreTest, MissingRegistryIsNotFoundAndUnknownSchemeIsInvalid) {
+  testing::TempDir dir;
+  EXPECT_EQ(OpenStore("sqlite:" + dir.File("absent.db"), OpenMode::kExisting).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(OpenStore("mysql://host/db", OpenMode::kCreate).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(MigrationsTest, ApplyOnceAndAreIdempotent) {
+  testing::TempDir dir;
+  auto db = OpenStore("sqlite:" + dir.File("m.db"), OpenMode::kCreate);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(Migrate(**db).ok());
+  ASSERT_TRUE(Migrate(**db).ok());
+  auto query = Query::Make(**db, "SELECT COUNT(*), MAX(version) FROM schema_migrations");
+  ASSERT_TRUE(query.ok() && *query->Next());
+  EXPECT_EQ(query->Int(0), LatestSchemaVersion());
+  EXPECT_EQ(query->Int(1), LatestSchemaVersion());
+}
+
+TEST(MigrationsTest, RefusesADatabaseNewerThanTheBuild) {
+  testing::TempDir dir;
+  auto db = OpenStore("sqlite:" + dir.File("m.db"), OpenMode::kCreate);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(Migrate(**db).ok());
+  ASSERT_TRUE(ExecuteSql(**db, "INSERT INTO schema_migrations (version, name) VALUES ($1, 'future')",
+                         LatestSchemaVersion() + 1).ok());
+  EXPECT_EQ(Migrate(**db).code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace muster
