@@ -23,16 +23,26 @@ constexpr int kMaxLiftHours = 24 * 366;
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -194,8 +204,9 @@ class Fields {
   Result<std::vector<Fields>> TableArray(std::string_view key) const {
     ASSIGN_OR_RETURN(const toml::node* node, Required(key));
     const toml::array* array = node->as_array();
-    if (array == nullptr) return TypeError(*node, PathOf(key), "an array of tables ([[" +
-                                                                   PathOf(key) + "]])");
+    if (array == nullptr) {
+      return TypeError(*node, PathOf(key), "an array of tables ([[" + PathOf(key) + "]])");
+    }
     std::vector<Fields> tables;
     for (size_t index = 0; index < array->size(); ++index) {
       ASSIGN_OR_RETURN(Fields element,
@@ -221,9 +232,9 @@ class Fields {
       ASSIGN_OR_RETURN(std::string value, StringValue(element, path));
       for (const StringItem& earlier : items) {
         if (earlier.value == value) {
-          return errors_->At(&element, path,
-                             "duplicate value " + Quoted(value) + " (also at " + earlier.path +
-                                 ")");
+          return errors_->At(
+              &element, path,
+              "duplicate value " + Quoted(value) + " (also at " + earlier.path + ")");
         }
       }
       items.push_back(StringItem{std::move(value), &element, std::move(path)});
@@ -238,9 +249,9 @@ class Fields {
     std::vector<std::string> names;
     for (StringItem& item : items) {
       if (!IsSnakeName(item.value)) {
-        return errors_->At(item.node, item.path,
-                           Quoted(item.value) +
-                               " is not a lower-case snake_case name ([a-z][a-z0-9_]*)");
+        return errors_->At(
+            item.node, item.path,
+            Quoted(item.value) + " is not a lower-case snake_case name ([a-z][a-z0-9_]*)");
       }
       names.push_back(std::move(item.value));
     }
@@ -287,8 +298,8 @@ class Fields {
   }
 
   Status TypeError(const toml::node& node, std::string_view path, std::string_view expected) const {
-    return errors_->At(&node, path,
-                       "expected " + std::string(expected) + ", got " + std::string(TypeName(node)));
+    return errors_->At(
+        &node, path, "expected " + std::string(expected) + ", got " + std::string(TypeName(node)));
   }
 
  private:
@@ -308,10 +319,10 @@ class ProfileBuilder {
 
   Result<Profile> Build(const toml::table& root) {
     Fields top(errors_, root, "", false);
-    RETURN_IF_ERROR(top.AllowOnly({"id", "version", "title", "country", "effective_from",
-                                   "effective_until", "rollout", "liability", "appearance",
-                                   "channels", "measures", "lifting", "objections", "excuses",
-                                   "deferments", "exemptions", "legal_bases"}));
+    RETURN_IF_ERROR(
+        top.AllowOnly({"id", "version", "title", "country", "effective_from", "effective_until",
+                       "rollout", "liability", "appearance", "channels", "measures", "lifting",
+                       "objections", "excuses", "deferments", "exemptions", "legal_bases"}));
     RETURN_IF_ERROR(ReadHeader(top));
     RETURN_IF_ERROR(ReadLegalBases(top));
     RETURN_IF_ERROR(ReadRollout(top));
@@ -327,8 +338,8 @@ class ProfileBuilder {
   Status ReadHeader(const Fields& top) {
     ASSIGN_OR_RETURN(profile_.id, top.String("id"));
     if (!IsProfileId(profile_.id)) {
-      return top.Error("id", Quoted(profile_.id) +
-                                 " is not a profile id (lower-case letters, digits and '-')");
+      return top.Error(
+          "id", Quoted(profile_.id) + " is not a profile id (lower-case letters, digits and '-')");
     }
     ASSIGN_OR_RETURN(profile_.version, top.String("version"));
     ASSIGN_OR_RETURN(profile_.title, top.String("title"));
@@ -369,7 +380,8 @@ class ProfileBuilder {
     RuleRef rule;
     ASSIGN_OR_RETURN(rule.rule_id, fields.String("rule_id"));
     const std::string prefix = profile_.id + "/";
-    if (rule.rule_id.size() <= prefix.size() || rule.rule_id.compare(0, prefix.size(), prefix) != 0 ||
+    if (rule.rule_id.size() <= prefix.size() ||
+        rule.rule_id.compare(0, prefix.size(), prefix) != 0 ||
         !IsIdName(std::string_view(rule.rule_id).substr(prefix.size()))) {
       return fields.Error("rule_id", Quoted(rule.rule_id) + " must have the form '" + prefix +
                                          "<name>' (the profile id, a slash, lower-case name)");
@@ -406,8 +418,10 @@ class ProfileBuilder {
       ASSIGN_OR_RETURN(std::vector<StringItem> regions, fields.StringArray("regions", false));
       for (StringItem& region : regions) {
         Result<const Region*> known = LookupRegion(region.value, region.path);
-        if (!known.ok()) return fields.ErrorAt(region.node, region.path,
-                                               "unknown region code " + Quoted(region.value));
+        if (!known.ok()) {
+          return fields.ErrorAt(region.node, region.path,
+                                "unknown region code " + Quoted(region.value));
+        }
         stage.regions.push_back(std::move(region.value));
       }
       ASSIGN_OR_RETURN(stage.note, fields.OptionalString("note"));
@@ -429,17 +443,22 @@ class ProfileBuilder {
                                          std::to_string(profile_.max_age));
     }
     if (profile_.min_age == profile_.max_age && !profile_.max_age_inclusive) {
-      return fields.Error("max_age", "equals liability.min_age while max_age_inclusive = false: "
-                                     "nobody would be liable");
+      return fields.Error("max_age",
+                          "equals liability.min_age while max_age_inclusive = false: "
+                          "nobody would be liable");
     }
     ASSIGN_OR_RETURN(std::vector<StringItem> sexes, fields.StringArray("sexes", true));
     if (sexes.empty()) return fields.Error("sexes", "must not be empty");
     for (const StringItem& item : sexes) {
-      ASSIGN_OR_RETURN(Sex sex, ParseSex(item.value, item.path));
+      Result<Sex> parsed = ParseSex(item.value, item.path);
+      if (!parsed.ok()) {
+        return fields.ErrorAt(item.node, item.path,
+                              "unknown sex " + Quoted(item.value) + " (expected M or F)");
+      }
+      const Sex sex = *parsed;
       if (std::find(profile_.liable_sexes.begin(), profile_.liable_sexes.end(), sex) !=
           profile_.liable_sexes.end()) {
-        return fields.ErrorAt(item.node, item.path,
-                              "duplicate sex " + std::string(SexName(sex)));
+        return fields.ErrorAt(item.node, item.path, "duplicate sex " + std::string(SexName(sex)));
       }
       profile_.liable_sexes.push_back(sex);
     }
@@ -449,11 +468,10 @@ class ProfileBuilder {
 
   Status ReadAppearance(const Fields& top) {
     ASSIGN_OR_RETURN(Fields fields, top.Table("appearance"));
-    RETURN_IF_ERROR(fields.AllowOnly({"min_days", "default_days", "max_days", "default_hour",
-                                      "rule_id", "legal_basis"}));
+    RETURN_IF_ERROR(fields.AllowOnly(
+        {"min_days", "default_days", "max_days", "default_hour", "rule_id", "legal_basis"}));
     ASSIGN_OR_RETURN(profile_.appearance_min_days, fields.Integer("min_days", 0, kMaxDays));
-    ASSIGN_OR_RETURN(profile_.appearance_default_days,
-                     fields.Integer("default_days", 0, kMaxDays));
+    ASSIGN_OR_RETURN(profile_.appearance_default_days, fields.Integer("default_days", 0, kMaxDays));
     ASSIGN_OR_RETURN(profile_.appearance_max_days, fields.Integer("max_days", 0, kMaxDays));
     ASSIGN_OR_RETURN(profile_.appearance_default_hour, fields.Integer("default_hour", 0, 23));
     if (profile_.appearance_min_days > profile_.appearance_default_days) {
@@ -478,9 +496,10 @@ class ProfileBuilder {
     for (auto&& [key, node] : channels.table()) {
       const std::string path = channels.PathOf(key.str());
       Result<Channel> channel = ParseChannel(key.str(), path);
-      if (!channel.ok()) return channels.ErrorAt(&node, path, "unknown channel " +
-                                                                  Quoted(key.str()) +
-                                                                  ExpectedChannels());
+      if (!channel.ok()) {
+        return channels.ErrorAt(&node, path,
+                                "unknown channel " + Quoted(key.str()) + ExpectedChannels());
+      }
       ASSIGN_OR_RETURN(Fields fields, channels.TableValue(node, path));
       ASSIGN_OR_RETURN(ChannelRules rules, ReadChannel(*channel, fields));
       profile_.channels.push_back(std::move(rules));
@@ -515,8 +534,9 @@ class ProfileBuilder {
     ASSIGN_OR_RETURN(rules.marks, fields.NameArray("marks", false));
     ASSIGN_OR_RETURN(std::vector<Fields> service, fields.TableArray("service"));
     if (service.empty()) {
-      return fields.Error("service", "needs at least one rule (a channel that never serves a "
-                                     "summons is useless)");
+      return fields.Error("service",
+                          "needs at least one rule (a channel that never serves a "
+                          "summons is useless)");
     }
     for (const Fields& entry : service) {
       RETURN_IF_ERROR(entry.AllowOnly({"mark", "timing", "days", "rule_id", "legal_basis"}));
@@ -545,8 +565,9 @@ class ProfileBuilder {
       }
       if (rule.timing == ServiceTiming::kImmediately) {
         if (entry.Find("days") != nullptr) {
-          return entry.Error("days", "only allowed with timing after_calendar_days or "
-                                     "after_working_days");
+          return entry.Error("days",
+                             "only allowed with timing after_calendar_days or "
+                             "after_working_days");
         }
       } else {
         ASSIGN_OR_RETURN(rule.days, entry.Integer("days", 0, kMaxDays));
@@ -565,9 +586,10 @@ class ProfileBuilder {
     for (auto&& [key, node] : measures.table()) {
       const std::string path = measures.PathOf(key.str());
       Result<MeasureKind> kind = ParseMeasureKind(key.str(), path);
-      if (!kind.ok()) return measures.ErrorAt(&node, path, "unknown measure " +
-                                                               Quoted(key.str()) +
-                                                               ExpectedMeasures());
+      if (!kind.ok()) {
+        return measures.ErrorAt(&node, path,
+                                "unknown measure " + Quoted(key.str()) + ExpectedMeasures());
+      }
       ASSIGN_OR_RETURN(Fields fields, measures.TableValue(node, path));
       RETURN_IF_ERROR(
           fields.AllowOnly({"trigger", "days_after_appearance", "rule_id", "legal_basis"}));
@@ -611,8 +633,8 @@ class ProfileBuilder {
       ASSIGN_OR_RETURN(profile_.objection_suspends_measures, fields.Boolean("suspend_measures"));
       ASSIGN_OR_RETURN(profile_.objection_rule, ReadRuleRef(fields));
     }
-    RETURN_IF_ERROR(ReadNameList(top, "excuses", "reasons", profile_.excuse_reasons,
-                                 profile_.excuse_rule));
+    RETURN_IF_ERROR(
+        ReadNameList(top, "excuses", "reasons", profile_.excuse_reasons, profile_.excuse_rule));
     RETURN_IF_ERROR(ReadNameList(top, "deferments", "bases", profile_.deferment_bases,
                                  profile_.deferment_rule));
     RETURN_IF_ERROR(ReadNameList(top, "exemptions", "bases", profile_.exemption_bases,
@@ -637,17 +659,22 @@ class ProfileBuilder {
 
 std::string_view ServiceTimingName(ServiceTiming timing) {
   switch (timing) {
-    case ServiceTiming::kImmediately: return "immediately";
-    case ServiceTiming::kAfterCalendarDays: return "after_calendar_days";
-    case ServiceTiming::kAfterWorkingDays: return "after_working_days";
+    case ServiceTiming::kImmediately:
+      return "immediately";
+    case ServiceTiming::kAfterCalendarDays:
+      return "after_calendar_days";
+    case ServiceTiming::kAfterWorkingDays:
+      return "after_working_days";
   }
   return "?";
 }
 
 std::string_view MeasureTriggerName(MeasureTrigger trigger) {
   switch (trigger) {
-    case MeasureTrigger::kOnService: return "on_service";
-    case MeasureTrigger::kAfterNoShow: return "after_no_show";
+    case MeasureTrigger::kOnService:
+      return "on_service";
+    case MeasureTrigger::kAfterNoShow:
+      return "after_no_show";
   }
   return "?";
 }
@@ -703,13 +730,11 @@ bool Profile::HasExcuseReason(std::string_view reason) const {
 }
 
 bool Profile::HasDefermentBasis(std::string_view basis) const {
-  return std::find(deferment_bases.begin(), deferment_bases.end(), basis) !=
-         deferment_bases.end();
+  return std::find(deferment_bases.begin(), deferment_bases.end(), basis) != deferment_bases.end();
 }
 
 bool Profile::HasExemptionBasis(std::string_view basis) const {
-  return std::find(exemption_bases.begin(), exemption_bases.end(), basis) !=
-         exemption_bases.end();
+  return std::find(exemption_bases.begin(), exemption_bases.end(), basis) != exemption_bases.end();
 }
 
 Result<Profile> ParseProfile(std::string_view toml_text, std::string_view source_name) {

@@ -45,11 +45,11 @@ std::string_view ServiceTimingName(ServiceTiming timing);
 
 // One mark of a channel that counts as service, e.g. registered_mail + "refused".
 struct ServiceRule {
-  std::string mark;            // "posted", "delivered", "refused", "signed", "addressee_absent"
+  std::string mark;  // "posted", "delivered", "refused", "signed", "addressee_absent"
   ServiceTiming timing = ServiceTiming::kImmediately;
-  int days = 0;                // for the deemed timings
-  std::string rule_id;         // "ru-127fz/register-deemed-7d"
-  std::string legal_basis;     // key into Profile::legal_bases
+  int days = 0;             // for the deemed timings
+  std::string rule_id;      // "ru-127fz/register-deemed-7d"
+  std::string legal_basis;  // key into Profile::legal_bases
 };
 
 struct ChannelRules {
@@ -64,8 +64,8 @@ struct ChannelRules {
 };
 
 enum class MeasureTrigger {
-  kOnService,     // from the instant the summons is served (exit ban under ru-127fz)
-  kAfterNoShow,   // after `days_after_appearance` calendar days past the appearance date
+  kOnService,    // from the instant the summons is served (exit ban under ru-127fz)
+  kAfterNoShow,  // after `days_after_appearance` calendar days past the appearance date
 };
 
 // "on_service", "after_no_show": the names used in profile files.
@@ -121,7 +121,7 @@ struct Profile {
   bool objection_suspends_measures = false;
   RuleRef objection_rule;
 
-  std::vector<std::string> excuse_reasons;   // "illness", "relative_illness_or_funeral", …
+  std::vector<std::string> excuse_reasons;  // "illness", "relative_illness_or_funeral", …
   RuleRef excuse_rule;
   std::vector<std::string> deferment_bases;  // "student_full_time", "temporarily_unfit", …
   RuleRef deferment_rule;

@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,17 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "testing/temp_dir.h"
+
 namespace muster {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::filesystem::path ShippedProfileDir() {
-  const char* source_dir = std::getenv("MUSTER_SOURCE_DIR");
-  return std::filesystem::path(source_dir != nullptr && *source_dir != '\0' ? source_dir : ".") /
-         "profiles";
-}
+std::filesystem::path ShippedProfileDir() { return muster::testing::SourceDir() / "profiles"; }
 
 CivilDate Day(std::string_view text) {
   Result<CivilDate> date = ParseDate(text, "test.date");
@@ -261,18 +258,18 @@ TEST(ShippedProfileTest, Ru127fzLiabilityEndsOnThe30thBirthday) {
 // --- Profile semantics on the test profile. ---
 
 TEST(ProfileTest, InclusiveMaxAgeKeepsPeopleOfThatAgeLiable) {
-  Result<Profile> profile = ParseProfile(
-      Edited("max_age_inclusive = false", "max_age_inclusive = true"), "test.toml");
+  Result<Profile> profile =
+      ParseProfile(Edited("max_age_inclusive = false", "max_age_inclusive = true"), "test.toml");
   ASSERT_TRUE(profile.ok()) << profile.status().ToString();
   EXPECT_TRUE(profile->IsLiable(Sex::kMale, 30));
   EXPECT_FALSE(profile->IsLiable(Sex::kMale, 31));
 }
 
 TEST(ProfileTest, EffectiveUntilIsTheLastDayInForce) {
-  Result<Profile> profile = ParseProfile(
-      Edited("effective_from = 2024-09-01\n", "effective_from = 2024-09-01\n"
-                                              "effective_until = 2025-12-31\n"),
-      "test.toml");
+  Result<Profile> profile = ParseProfile(Edited("effective_from = 2024-09-01\n",
+                                                "effective_from = 2024-09-01\n"
+                                                "effective_until = 2025-12-31\n"),
+                                         "test.toml");
   ASSERT_TRUE(profile.ok()) << profile.status().ToString();
   EXPECT_TRUE(profile->IsActiveIn("MOW", Day("2025-12-31")));
   EXPECT_FALSE(profile->IsActiveIn("MOW", Day("2026-01-01")));
@@ -310,32 +307,25 @@ TEST(ProfileTest, TomlSyntaxErrorsCarryLineAndColumn) {
   Result<Profile> profile = ParseProfile(text, "test.toml");
   ASSERT_FALSE(profile.ok());
   EXPECT_EQ(profile.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(profile.status().message(),
-              StartsWith("test.toml line " + std::to_string(LineOf(text, "= = 9")) +
-                         ", column 16: "));
+  EXPECT_THAT(
+      profile.status().message(),
+      StartsWith("test.toml line " + std::to_string(LineOf(text, "= = 9")) + ", column 16: "));
 }
 
 // --- Loading files. ---
 
 class ProfileFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    directory_ = std::filesystem::path(::testing::TempDir()) /
-                 ("muster_profile_test_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(directory_);
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
   void Write(const std::string& name, std::string_view text) {
-    std::ofstream(directory_ / name) << text;
+    std::ofstream(directory_.File(name)) << text;
   }
 
-  std::filesystem::path directory_;
+  muster::testing::TempDir directory_;
 };
 
 TEST_F(ProfileFileTest, LoadsByIdFromTheDirectory) {
   Write("test-profile.toml", kValidProfile);
-  Result<Profile> profile = LoadProfile("test-profile", directory_);
+  Result<Profile> profile = LoadProfile("test-profile", directory_.path());
   ASSERT_TRUE(profile.ok()) << profile.status().ToString();
   EXPECT_EQ(profile->id, "test-profile");
 }
@@ -343,27 +333,27 @@ TEST_F(ProfileFileTest, LoadsByIdFromTheDirectory) {
 TEST_F(ProfileFileTest, LoadsADirectPath) {
   Write("anything.toml", kValidProfile);
   Result<Profile> profile =
-      LoadProfile((directory_ / "anything.toml").string(), "/nonexistent-profile-dir");
+      LoadProfile(directory_.File("anything.toml"), "/nonexistent-profile-dir");
   ASSERT_TRUE(profile.ok()) << profile.status().ToString();
   EXPECT_EQ(profile->id, "test-profile");
 }
 
 TEST_F(ProfileFileTest, UnknownIdIsNotFound) {
-  Result<Profile> profile = LoadProfile("no-such-profile", directory_);
+  Result<Profile> profile = LoadProfile("no-such-profile", directory_.path());
   ASSERT_FALSE(profile.ok());
   EXPECT_EQ(profile.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(profile.status().message(), HasSubstr("no-such-profile.toml"));
 }
 
 TEST_F(ProfileFileTest, MissingFileIsNotFound) {
-  Result<Profile> profile = LoadProfileFile(directory_ / "missing.toml");
+  Result<Profile> profile = LoadProfileFile(directory_.File("missing.toml"));
   ASSERT_FALSE(profile.ok());
   EXPECT_EQ(profile.status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(ProfileFileTest, FileWhoseIdDiffersFromItsNameIsRejected) {
   Write("other.toml", kValidProfile);
-  Result<Profile> profile = LoadProfile("other", directory_);
+  Result<Profile> profile = LoadProfile("other", directory_.path());
   ASSERT_FALSE(profile.ok());
   EXPECT_EQ(profile.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(profile.status().message(),
@@ -372,7 +362,7 @@ TEST_F(ProfileFileTest, FileWhoseIdDiffersFromItsNameIsRejected) {
 
 TEST_F(ProfileFileTest, ErrorsNameTheFile) {
   Write("broken.toml", Edited("max_days = 30", "max_days = 10"));
-  Result<Profile> profile = LoadProfileFile(directory_ / "broken.toml");
+  Result<Profile> profile = LoadProfileFile(directory_.File("broken.toml"));
   ASSERT_FALSE(profile.ok());
   EXPECT_THAT(profile.status().message(), HasSubstr("broken.toml line "));
   EXPECT_THAT(profile.status().message(),
@@ -387,6 +377,8 @@ struct BrokenProfile {
   std::string new_text;
   std::string expected;  // a substring of the error message
 };
+
+void PrintTo(const BrokenProfile& broken, std::ostream* out) { *out << broken.name; }
 
 class ProfileValidationTest : public ::testing::TestWithParam<BrokenProfile> {};
 
@@ -451,12 +443,12 @@ const BrokenProfile kBrokenProfiles[] = {
     {"EffectiveUntilBeforeFrom", "effective_from = 2024-09-01\n",
      "effective_from = 2024-09-01\neffective_until = 2024-08-31\n",
      "effective_until: 2024-08-31 is before effective_from 2024-09-01"},
-    {"RolloutBeforeEffectiveFrom", "from = 2024-09-01", "from = 2024-08-31",
+    {"RolloutBeforeEffectiveFrom", "from = 2024-09-01\nregions", "from = 2024-08-31\nregions",
      "rollout[0].from: 2024-08-31 is before effective_from 2024-09-01"},
     {"RolloutAfterEffectiveUntil", "effective_from = 2024-09-01\n",
      "effective_from = 2024-09-01\neffective_until = 2025-04-30\n",
      "rollout[1].from: 2025-05-01 is after effective_until 2025-04-30"},
-    {"RolloutOutOfOrder", "from = 2025-05-01", "from = 2024-09-01\n[[rollout]]\nfrom = 2024-12-01",
+    {"RolloutOutOfOrder", "from = 2025-05-01", "from = 2025-05-01\n[[rollout]]\nfrom = 2024-12-01",
      "rollout[2].from: 2024-12-01 is before the previous stage's 2025-05-01"},
     // Service marks.
     {"ServiceMarkNotAChannelMark", "mark = \"delivered\"", "mark = \"deliverd\"",
@@ -498,7 +490,7 @@ const BrokenProfile kBrokenProfiles[] = {
     {"UnknownMeasure", "[measures.driving]", "[measures.curfew]",
      "measures.curfew: unknown measure 'curfew'"},
     {"UnknownSex", "sexes = [\"M\"]", "sexes = [\"M\", \"X\"]",
-     "liability.sexes[1]: unknown sex 'X'"},
+     "test.toml line 20: liability.sexes[1]: unknown sex 'X' (expected M or F)"},
     {"UnknownTrigger", "trigger = \"after_no_show\"", "trigger = \"after_court_order\"",
      "measures.driving.trigger: unknown trigger 'after_court_order'"},
     {"UnknownKey", "default_hour = 9", "default_hour = 9\ndefault_dasy = 14",
@@ -520,8 +512,11 @@ const BrokenProfile kBrokenProfiles[] = {
      "reasons = [\"illness\", \"illness\"]", "excuses.reasons[1]: duplicate value 'illness'"},
     // A channel or measure defined twice is rejected by the TOML parser, with its position.
     {"DuplicateChannel", "[channels.register]", "[channels.portal]",
-     "test.toml line 59, column "},
-    {"DuplicateMeasure", "[measures.driving]", "[measures.exit]", "test.toml line 74, column "},
+     "column 1: Error while parsing table header: cannot redefine existing table "
+     "'channels.portal'"},
+    {"DuplicateMeasure", "[measures.driving]", "[measures.exit]",
+     "column 1: Error while parsing table header: cannot redefine existing table "
+     "'measures.exit'"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Profiles, ProfileValidationTest, ::testing::ValuesIn(kBrokenProfiles),
