@@ -17,7 +17,7 @@ The demo registry is ready: $db (simulated clock). Explore it with the CLI:
   $muster --store $store stats
   $muster --store $store explain $overdue        # overdue: six measures in force, and why
   $muster --store $store person $overdue         # the whole timeline
-  $muster --store $store explain $lifted         # appeared late: measures lifted at once
+  $muster --store $store explain $lifted         # appeared: measures lifted at once
   $muster --store $store person $deemed          # served by the register's deemed delivery
   $muster --store $store explain $withheld       # a measure withheld by a due-process gate
   $muster --store $store appear --summons $open  # record an appearance (lifts the exit ban)

@@ -135,6 +135,10 @@ int RunCli(int argc, char** argv) {
     if (!file) return Fail(NotFound("profile: no profile '" + profile_name + "' (looked for " + path.string() + ")"));
     std::stringstream text;
     text << file.rdbuf();
+    // Validate the profile before touching the store, so a bad profile creates nothing.
+    if (auto parsed = ParseProfile(text.str(), path.filename().string()); !parsed.ok()) {
+      return Fail(parsed.status());
+    }
     auto connection = OpenStore(globals.store, OpenMode::kCreate);
     if (!connection.ok()) return Fail(connection.status());
     auto registry = Registry::Create(std::move(connection).value(), text.str(), path.filename().string(), start);

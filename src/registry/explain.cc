@@ -146,7 +146,7 @@ Result<Explanation> Registry::Explain(PersonId person_id) {
                      Query::Make(*connection_,
                                  "SELECT m.measure_id, m.summons_id, m.rule_id, m.profile_version, "
                                  "m.start_at, m.lifted_at, m.lift_reason, a.channel, a.mark, a.at, "
-                                 "s.served_rule FROM measures m JOIN service_attempts a ON "
+                                 "s.served_rule, s.served_at FROM measures m JOIN service_attempts a ON "
                                  "a.attempt_id = m.served_attempt JOIN summonses s ON s.summons_id = "
                                  "m.summons_id WHERE m.person_id = $1 AND m.kind = $2 ORDER BY "
                                  "m.measure_id DESC LIMIT 1"));
@@ -154,9 +154,10 @@ Result<Explanation> Registry::Explain(PersonId person_id) {
     ASSIGN_OR_RETURN(bool has_measure, measures.Next());
     if (has_measure) {
       bool lifted = !measures.IsNull(5);
-      std::string cites = "summons " + std::to_string(measures.Int(1)) + " served by " +
-                          measures.Text(7) + " " + measures.Text(8) + " at " +
-                          Local(measures.Int(9), person.zone) + " under rule " + measures.Text(10);
+      std::string cites = "summons " + std::to_string(measures.Int(1)) + ": " + measures.Text(7) +
+                          " " + measures.Text(8) + " at " + Local(measures.Int(9), person.zone) +
+                          ", served " + Local(measures.Int(11), person.zone) + " under rule " +
+                          measures.Text(10);
       if (!lifted) {
         item.in_force = true;
         item.lines.push_back("IN FORCE since " + Local(measures.Int(4), person.zone) + " (measure " +

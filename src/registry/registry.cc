@@ -87,9 +87,10 @@ Result<std::unique_ptr<Registry>> Registry::Create(std::unique_ptr<Connection> c
 
 Result<std::unique_ptr<Registry>> Registry::Open(std::unique_ptr<Connection> connection) {
   RETURN_IF_ERROR(InitCrypto());
-  RETURN_IF_ERROR(Migrate(*connection));
+  // Look before migrating: opening a store that holds no registry must not write to it.
   auto toml = ReadMeta(*connection, "profile_toml");
   if (!toml.ok()) return NotFound("registry: the store holds no registry (run `muster init`)");
+  RETURN_IF_ERROR(Migrate(*connection));
   ASSIGN_OR_RETURN(Profile profile, ParseProfile(*toml, "registry profile"));
   ASSIGN_OR_RETURN(std::string clock, ReadMeta(*connection, "clock"));
   bool simulated = clock == "simulated";

@@ -387,7 +387,7 @@ TEST_F(RuLifecycleTest, ExplainCitesTheServiceEventRuleAndProfile) {
   for (const std::string& line : exit.lines) text += line + "\n";
   EXPECT_THAT(text, HasSubstr("ru-127fz/exit-ban"));
   EXPECT_THAT(text, HasSubstr("profile version 2026.1"));
-  EXPECT_THAT(text, HasSubstr("served by portal posted"));
+  EXPECT_THAT(text, HasSubstr("portal posted at 2026-04-01 09:00 +03, served 2026-04-01 09:00 +03"));
 }
 
 // --- A second profile: the same engine, different outcomes ------------------------------------

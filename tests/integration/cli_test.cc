@@ -1,0 +1,176 @@
+// The `muster` binary end to end: what an operator types, what they see, and that bad input
+// is refused with a precise message, a non-zero exit and no change.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "store/engines/open.h"
+#include "testing/temp_dir.h"
+
+namespace muster {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+std::string Quote(const std::string& argument) {
+  std::string quoted = "'";
+  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  Outcome Muster(const std::vector<std::string>& arguments) {
+    const char* binary = std::getenv("MUSTER_BINARY");
+    std::string command = Quote(binary ? binary : "build/muster") + " --store " + Quote("sqlite:" + dir_.File("cli.db"));
+    for (const std::string& argument : arguments) command += " " + Quote(argument);
+    command += " 2>&1";
+    Outcome outcome;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return outcome;
+    std::array<char, 4096> buffer;
+    size_t read = 0;
+    while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) outcome.output.append(buffer.data(), read);
+    int status = pclose(pipe);
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return outcome;
+  }
+
+  void InitWithPopulation() {
+    Outcome init = Muster({"init", "--clock", "simulated", "--start", "2026-04-01T09:00:00+03:00"});
+    ASSERT_EQ(init.exit_code, 0) << init.output;
+    Outcome generate = Muster({"generate", "--count", "300", "--seed", "7"});
+    ASSERT_EQ(generate.exit_code, 0) << generate.output;
+  }
+
+  std::string FirstSnils() {
+    auto db = OpenStore("sqlite:" + dir_.File("cli.db"), OpenMode::kExisting);
+    EXPECT_TRUE(db.ok());
+    auto query = Query::Make(**db,
+                             "SELECT i.value FROM person_identifiers i JOIN persons p ON p.person_id = i.person_id "
+                             "LEFT JOIN grounds g ON g.person_id = p.person_id WHERE i.kind = 'snils' AND g.ground_id IS NULL "
+                             "AND p.sex = 'M' AND p.birth_date BETWEEN 11000 AND 13000 ORDER BY p.person_id LIMIT 1");
+    EXPECT_TRUE(query.ok() && *query->Next());
+    std::string snils = query->Text(0);
+    query->Finish();
+    return snils;
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(CliTest, ACampaignFromTheCommandLine) {
+  InitWithPopulation();
+  std::string snils = FirstSnils();
+  Outcome issue = Muster({"issue", "--person", "snils:" + snils});
+  ASSERT_EQ(issue.exit_code, 0) << issue.output;
+  EXPECT_THAT(issue.output, HasSubstr("summons 1 issued"));
+  Outcome batch = Muster({"issue", "--limit", "50"});
+  ASSERT_EQ(batch.exit_code, 0) << batch.output;
+  EXPECT_THAT(batch.output, HasSubstr("issued of"));
+  Outcome advance = Muster({"advance", "--days", "40"});
+  ASSERT_EQ(advance.exit_code, 0) << advance.output;
+  Outcome explain = Muster({"explain", "snils:" + snils});
+  ASSERT_EQ(explain.exit_code, 0) << explain.output;
+  EXPECT_THAT(explain.output, HasSubstr("exit: IN FORCE"));
+  EXPECT_THAT(explain.output, HasSubstr("ru-127fz/exit-ban"));
+  Outcome appear = Muster({"appear", "--summons", "1"});
+  ASSERT_EQ(appear.exit_code, 0) << appear.output;
+  Outcome after = Muster({"explain", "snils:" + snils});
+  EXPECT_THAT(after.output, HasSubstr("exit: not in force"));
+  EXPECT_THAT(after.output, HasSubstr("(appeared)"));
+  Outcome person = Muster({"person", "snils:" + snils});
+  ASSERT_EQ(person.exit_code, 0) << person.output;
+  EXPECT_THAT(person.output, HasSubstr("SERVED via portal posted"));
+  EXPECT_THAT(person.output, HasSubstr("lifted"));
+  Outcome stats = Muster({"stats"});
+  EXPECT_THAT(stats.output, HasSubstr("persons: 300"));
+  Outcome verify = Muster({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_THAT(verify.output, HasSubstr("ledger OK"));
+}
+
+TEST_F(CliTest, VerifyFindsAnEditedEvent) {
+  InitWithPopulation();
+  {
+    auto db = OpenStore("sqlite:" + dir_.File("cli.db"), OpenMode::kExisting);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Execute("UPDATE ledger_events SET payload = replace(payload, '\"M\"', '\"F\"') WHERE seq = 42").ok());
+  }
+  Outcome verify = Muster({"verify"});
+  EXPECT_EQ(verify.exit_code, 3);
+  EXPECT_THAT(verify.output, HasSubstr("event 42: hash mismatch"));
+}
+
+TEST_F(CliTest, RetryWithTheSameKeyIsSafeAndAConflictingReuseIsRefused) {
+  InitWithPopulation();
+  std::string snils = FirstSnils();
+  Outcome first = Muster({"--idempotency-key", "desk-17/0001", "issue", "--person", "snils:" + snils});
+  Outcome retry = Muster({"--idempotency-key", "desk-17/0001", "issue", "--person", "snils:" + snils});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(retry.output, first.output);
+  Outcome conflict = Muster({"--idempotency-key", "desk-17/0001", "issue", "--person", "2"});
+  EXPECT_EQ(conflict.exit_code, 1);
+  EXPECT_THAT(conflict.output, HasSubstr("already used for a different request"));
+}
+
+TEST_F(CliTest, BadInputNamesTheFieldAndExitsNonZero) {
+  InitWithPopulation();
+  struct Case {
+    std::vector<std::string> arguments;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"issue", "--person", "snils:112-233-445 96"}, "snils: check number mismatch (expected 95, got 96)"},
+      {{"issue", "--person", "inn:12345"}, "inn: expected 12 digits, got 5"},
+      {{"issue", "--region", "XYZ", "--limit", "5"}, "region: unknown region 'XYZ'"},
+      {{"issue", "--person", "999999"}, "person: no person with id 999999"},
+      {{"issue", "--person", "1", "--appear-at", "2026-02-30T09:00:00+03:00"}, "appear-at: no such date '2026-02-30'"},
+      {{"issue", "--person", "1", "--channels", "pigeon"}, "channels: unknown value 'pigeon'"},
+      {{"deliver", "--summons", "77", "--channel", "portal", "--mark", "posted", "--evidence", "x"}, "summons: no summons with id 77"},
+      {{"advance", "--to", "2020-01-01T00:00:00Z"}, "clock: cannot move back"},
+      {{"ground", "grant", "--person", "1", "--basis", "astrologer", "--evidence", "x"}, "basis: 'astrologer' is not a deferment basis"},
+      {{"fitness", "--person", "1", "--category", "Z", "--commission", "c"}, "category: unknown fitness category 'Z'"},
+  };
+  Outcome before = Muster({"stats"});
+  for (const Case& test : cases) {
+    Outcome outcome = Muster(test.arguments);
+    EXPECT_EQ(outcome.exit_code, 1) << test.arguments[0] << ": " << outcome.output;
+    EXPECT_THAT(outcome.output, HasSubstr(test.message)) << test.arguments[0];
+  }
+  EXPECT_EQ(Muster({"stats"}).output, before.output) << "refused commands change nothing";
+}
+
+TEST_F(CliTest, InitRefusesABadProfileAndAnImpossibleStart) {
+  std::string profile = dir_.File("broken.toml");
+  std::ofstream(profile) << "id = \"broken\"\nversion = \"1\"\n";
+  Outcome broken = Muster({"init", "--profile", profile});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.output, HasSubstr("broken.toml"));
+  Outcome start = Muster({"init", "--clock", "simulated", "--start", "2023-02-29T09:00:00+03:00"});
+  EXPECT_EQ(start.exit_code, 1);
+  EXPECT_THAT(start.output, HasSubstr("start: no such date '2023-02-29'"));
+  Outcome missing = Muster({"init", "--profile", "atlantis"});
+  EXPECT_THAT(missing.output, HasSubstr("profile: no profile 'atlantis'"));
+  Outcome not_created = Muster({"stats"});
+  EXPECT_EQ(not_created.exit_code, 1);
+  EXPECT_THAT(not_created.output, HasSubstr("no registry at")) << "a refused init creates no store";
+}
+
+TEST_F(CliTest, AMissingStoreIsReportedNotCreated) {
+  Outcome stats = Muster({"stats"});
+  EXPECT_EQ(stats.exit_code, 1);
+  EXPECT_THAT(stats.output, HasSubstr("no registry at"));
+}
+
+}  // namespace
+}  // namespace muster
