@@ -196,8 +196,13 @@ Result<std::optional<GateFinding>> Registry::CheckGates(const PersonFacts& perso
       return finding("not_liable", "age " + std::to_string(age) + ", sex " +
                                        std::string(SexName(person.sex)) +
                                        " is outside the liable group of profile " + profile_.id +
-                                       " (" + std::to_string(profile_.min_age) + "–" +
-                                       std::to_string(profile_.max_age) + ")");
+                                       " (from the " + std::to_string(profile_.min_age) +
+                                       "th birthday " +
+                                       (profile_.max_age_inclusive
+                                            ? "through age " + std::to_string(profile_.max_age)
+                                            : "until the " + std::to_string(profile_.max_age) +
+                                                  "th birthday") +
+                                       ")");
     }
     ASSIGN_OR_RETURN(Query open,
                      Query::Make(*connection_,

@@ -346,9 +346,8 @@ namespace {
 int OfficeCount(const Region& region) {
   constexpr uint32_t kInhabitantsPerOfficeThousands = 150;
   constexpr uint32_t kMaxOffices = 60;
-  const uint32_t count =
-      (region.population_thousands + kInhabitantsPerOfficeThousands / 2) /
-      kInhabitantsPerOfficeThousands;
+  const uint32_t count = (region.population_thousands + kInhabitantsPerOfficeThousands / 2) /
+                         kInhabitantsPerOfficeThousands;
   return static_cast<int>(std::clamp<uint32_t>(count, 1, kMaxOffices));
 }
 
@@ -371,6 +370,8 @@ PopulationGenerator::Impl::Impl(uint64_t seed, CivilDate today_date)
       older_men(MakeAgeBand(today_date, 31, 35)),
       women(MakeAgeBand(today_date, 20, 40)),
       region_choice(PopulationWeights(AllRegions())),
+      // The salts spell the identifier names in ASCII ("SNILS", "INN", …), so each identifier
+      // gets its own offset from the same seed.
       snils_offset(SplitMix64(seed ^ 0x534E494C53ull) % kSnilsSpace),
       inn_offset(SplitMix64(seed ^ 0x494E4Eull) % kEightDigitSpace),
       licence_offset(SplitMix64(seed ^ 0x4C4943454E4345ull) % kEightDigitSpace),
@@ -405,8 +406,7 @@ void PopulationGenerator::Impl::AssignPassport(const Region& region, CivilDate b
                                                SyntheticPerson& person) {
   const int issue_age = age >= 45 ? 45 : (age >= 20 ? 20 : 14);
   const int32_t birthday = ToEpochDays(ShiftYears(birth, issue_age));
-  const int32_t issue_day =
-      std::min(birthday + static_cast<int32_t>(random.Below(60)), today_days);
+  const int32_t issue_day = std::min(birthday + static_cast<int32_t>(random.Below(60)), today_days);
   const int chosen_year = static_cast<int>(FromEpochDays(issue_day).year());
 
   // A series holds a million numbers. Only a populous region at ~100 million persons can fill
@@ -476,9 +476,9 @@ SyntheticDeferment PopulationGenerator::Impl::DrawNonMedicalDeferment(int age, C
     // From the 1 September of enrolment to the 30 June that ends the course, never before the
     // end of the current academic year.
     const int latest_start = month >= 9 ? year : year - 1;
-    const int start = std::clamp(latest_start - static_cast<int>(random.Below(4)),
-                                 std::min(static_cast<int>(birth.year()) + 17, latest_start),
-                                 latest_start);
+    const int start =
+        std::clamp(latest_start - static_cast<int>(random.Below(4)),
+                   std::min(static_cast<int>(birth.year()) + 17, latest_start), latest_start);
     constexpr std::array<int, 10> kCourseYears = {4, 4, 4, 4, 4, 4, 5, 5, 6, 6};
     const int course_years = kCourseYears[random.Below(static_cast<uint32_t>(kCourseYears.size()))];
     const int current_academic_end = month >= 7 ? year + 1 : year;
@@ -491,17 +491,16 @@ SyntheticDeferment PopulationGenerator::Impl::DrawNonMedicalDeferment(int age, C
     deferment.until = DayOffset(30 + static_cast<int>(random.Below(700)));
   } else if (basis == "children") {
     // Lasts while the family has the children, so it has no end date.
-    deferment.from = FromEpochDays(
-        std::max(today_days - static_cast<int32_t>(random.Below(2000)), adult_day));
+    deferment.from =
+        FromEpochDays(std::max(today_days - static_cast<int32_t>(random.Below(2000)), adult_day));
   } else if (basis == "it_specialist") {
     // Confirmed by the employer once a year.
-    deferment.from = FromEpochDays(
-        std::max(today_days - static_cast<int32_t>(random.Below(730)), adult_day));
+    deferment.from =
+        FromEpochDays(std::max(today_days - static_cast<int32_t>(random.Below(730)), adult_day));
     deferment.until = DayOffset(1 + static_cast<int>(random.Below(365)));
   } else {
     // elected_office: regional elections fall in mid-September; the term is five years.
-    const int last_election =
-        today_days >= EpochDays(year, 9, 10) ? year : year - 1;
+    const int last_election = today_days >= EpochDays(year, 9, 10) ? year : year - 1;
     const int election = last_election - static_cast<int>(random.Below(5));
     deferment.from = FromEpochDays(std::max(EpochDays(election, 9, 10), adult_day));
     deferment.until = FromEpochDays(EpochDays(election + 5, 9, 9));
@@ -511,8 +510,8 @@ SyntheticDeferment PopulationGenerator::Impl::DrawNonMedicalDeferment(int age, C
 
 void PopulationGenerator::Impl::AssignFitness(Group group, int age, CivilDate birth,
                                               SyntheticPerson& person) {
-  // 30 % have not been before the medical commission yet. Of the rest, the shares of the
-  // commissions' annual reports: А 45 %, Б 25 %, В 15 %, Г 10 %, Д 5 %.
+  // 30 % have not been before the medical commission yet. The examined split roughly as call-up
+  // commissions report: А 45 %, Б 25 %, В 15 %, Г 10 %, Д 5 % (round figures, not statistics).
   if (random.PerMille(300)) {
     person.fitness.reset();
   } else {
@@ -580,18 +579,17 @@ SyntheticPerson PopulationGenerator::Impl::Next() {
   const auto region_number = static_cast<uint64_t>(region.number % 100);
 
   std::array<char, 10> body{};
-  WriteDigits(body.data(),
-              kFirstCheckedSnils + Permute(person_index, kSnilsMultiplier, snils_offset,
-                                           kSnilsSpace),
-              9);
+  WriteDigits(
+      body.data(),
+      kFirstCheckedSnils + Permute(person_index, kSnilsMultiplier, snils_offset, kSnilsSpace), 9);
   const int check = SnilsCheckNumber(std::string_view(body.data(), 9));
   person.snils.resize(11);
   std::copy_n(body.data(), 9, person.snils.data());
   WriteDigits(person.snils.data() + 9, static_cast<uint64_t>(check), 2);
 
   WriteDigits(body.data(), region_number, 2);
-  WriteDigits(body.data() + 2,
-              Permute(person_index, kInnMultiplier, inn_offset, kEightDigitSpace), 8);
+  WriteDigits(body.data() + 2, Permute(person_index, kInnMultiplier, inn_offset, kEightDigitSpace),
+              8);
   person.inn.reserve(12);
   person.inn.assign(body.data(), 10);
   person.inn += InnCheckDigits(std::string_view(body.data(), 10));
