@@ -6,6 +6,7 @@
 #include "store/engines/open.h"
 #include "store/migrations.h"
 #include "testing/temp_dir.h"
+#include "testing/test_store.h"
 
 namespace muster {
 namespace {
@@ -14,7 +15,7 @@ class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto().ok());
-    auto db = OpenStore("sqlite:" + dir_.File("ledger.db"), OpenMode::kCreate);
+    auto db = OpenStore(testing::StoreUrl(dir_, "ledger"), OpenMode::kCreate);
     ASSERT_TRUE(db.ok());
     db_ = std::move(db).value();
     ASSERT_TRUE(Migrate(*db_).ok());

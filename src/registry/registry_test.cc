@@ -365,7 +365,7 @@ TEST_F(RuLifecycleTest, ReopenedRegistryKeepsItsClockAndState) {
   Issue(person);
   ASSERT_TRUE(registry_->AdvanceTo(At("2026-04-10T00:00:00+03:00")).ok());
   registry_.reset();
-  auto connection = OpenStore("sqlite:" + dir_.File("registry.db"), OpenMode::kExisting);
+  auto connection = OpenStore(testing::StoreUrl(dir_, "registry"), OpenMode::kExisting);
   ASSERT_TRUE(connection.ok());
   auto reopened = Registry::Open(std::move(connection).value());
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();

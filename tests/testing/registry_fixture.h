@@ -10,6 +10,7 @@
 #include "registry/registry.h"
 #include "store/engines/open.h"
 #include "testing/temp_dir.h"
+#include "testing/test_store.h"
 
 namespace muster::testing {
 
@@ -21,8 +22,8 @@ inline std::string ReadProfileText(const std::string& profile_id) {
 }
 
 inline std::unique_ptr<Registry> MakeRegistry(const TempDir& dir, const std::string& profile_id,
-                                              Instant start, const std::string& name = "registry.db") {
-  auto connection = OpenStore("sqlite:" + dir.File(name), OpenMode::kCreate);
+                                              Instant start, const std::string& name = "registry") {
+  auto connection = OpenStore(StoreUrl(dir, name), OpenMode::kCreate);
   EXPECT_TRUE(connection.ok()) << connection.status().ToString();
   auto registry = Registry::Create(std::move(connection).value(), ReadProfileText(profile_id),
                                    profile_id + ".toml", start);
