@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # peers for the benchmarks in bench/
   sqlite3
+  # PostgreSQL: libpq for the engine; the server for the throwaway test server and the bench peer
+  libpq-dev postgresql
 )
 
 missing=()

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of a build and keeps their output: what `make bench` calls.
+#
+#   bench/run.sh BUILD_DIR [muster_bench options…]
+#
+# Runs muster_bench (default sizes: 1,000,000 persons, 100,000 summonses; extra arguments are
+# passed to it, e.g. --persons 100000 --summonses 10000), then muster_micro_bench if it was
+# built, and tees everything to BUILD_DIR/bench-results.txt. Benchmarks are not pass/fail: the
+# script fails only if a benchmark cannot run. See docs/BENCHMARKS.md.
+set -euo pipefail
+
+if [[ $# -lt 1 ]]; then
+  echo "usage: bench/run.sh BUILD_DIR [muster_bench options...]" >&2
+  exit 2
+fi
+build_dir=$1
+shift
+
+if [[ ! -x "$build_dir/muster_bench" ]]; then
+  echo "bench/run.sh: $build_dir/muster_bench is missing (configure with -DMUSTER_BUILD_BENCH=ON and build)" >&2
+  exit 1
+fi
+if ! command -v sqlite3 >/dev/null; then
+  echo "bench/run.sh: the sqlite3 shell is missing (Debian package sqlite3); muster_bench runs it as the peer" >&2
+  exit 1
+fi
+
+results="$build_dir/bench-results.txt"
+{
+  echo "# Muster benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# host: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "# commit: $(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo
+  echo "## muster_bench $*"
+} | tee "$results"
+
+# Progress goes to stderr (the terminal); the report goes to stdout and into the file.
+"$build_dir/muster_bench" "$@" | tee -a "$results"
+
+if [[ -x "$build_dir/muster_micro_bench" ]]; then
+  echo | tee -a "$results"
+  echo "## muster_micro_bench" | tee -a "$results"
+  "$build_dir/muster_micro_bench" 2>&1 | tee -a "$results"
+fi
+
+echo
+echo "results: $results"
