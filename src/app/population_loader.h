@@ -12,7 +12,9 @@ namespace muster {
 struct LoadOptions {
   int64_t count = 0;
   uint64_t seed = 1;
-  int64_t batch_size = 10000;  // persons per command (one transaction each)
+  // Persons per command (one transaction each). Large batches amortise the random-key index
+  // writes of person_identifiers across commits (docs/BENCHMARKS.md).
+  int64_t batch_size = 100000;
   std::string idempotency_prefix;  // empty: "generate:<seed>:<first index>"
 };
 

@@ -123,8 +123,26 @@ Status ReadPersonEvents(Connection& connection, int64_t person_id,
   return Status::Ok();
 }
 
+// The walk itself; VerifyLedger runs it inside one read snapshot.
+Result<LedgerVerification> VerifyLedgerInSnapshot(Connection& connection,
+                                                  const std::function<void(int64_t)>& progress);
+
 Result<LedgerVerification> VerifyLedger(Connection& connection,
                                         const std::function<void(int64_t)>& progress) {
+  // One snapshot for the whole walk: writers committing meanwhile must not make the chain and
+  // the head disagree.
+  bool own_transaction = !connection.InTransaction();
+  if (own_transaction) RETURN_IF_ERROR(connection.BeginRead());
+  auto verification = VerifyLedgerInSnapshot(connection, progress);
+  if (own_transaction) {
+    Status ended = connection.Rollback();
+    if (verification.ok() && !ended.ok()) return ended;
+  }
+  return verification;
+}
+
+Result<LedgerVerification> VerifyLedgerInSnapshot(Connection& connection,
+                                                  const std::function<void(int64_t)>& progress) {
   constexpr int64_t kPage = 50000;
   LedgerVerification verification;
   std::string expected_prev(kGenesisHash);

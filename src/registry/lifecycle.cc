@@ -368,8 +368,11 @@ Result<BatchResult> Registry::IssueBatch(const CommandContext& context, const Se
     if (transaction->replayed()) return Aborted("batch: part " + std::to_string(part) + " was already issued under this idempotency key");
     size_t end = std::min(candidates.size(), next + kPerTransaction);
     for (; next < end && result.issued < selection.limit; ++next) {
-      ++result.considered;
       ASSIGN_OR_RETURN(PersonFacts person, LoadPerson(candidates[next]));
+      // The selected ages, exactly, on the person's own local date (the SQL was a pre-filter).
+      int age = AgeOn(person.birth_date, LocalDate(transaction->now(), person.zone));
+      if (age < min_age || age > max_age) continue;
+      ++result.considered;
       SummonsRequest request_for_person = template_request;
       request_for_person.person_id = person.person_id;
       request_for_person.batch = result.batch;
@@ -462,10 +465,13 @@ Status Registry::ServeIn(WriteTransaction& transaction, const SummonsFacts& summ
                          const ServiceRule& rule, Instant served_at) {
   std::set<int64_t> checks;
   std::vector<const MeasureRule*> on_service;
+  // A summons served only after its appearance date cannot have been ignored on that date:
+  // the no-show measures presuppose service before it, so none are scheduled.
+  bool served_in_time = served_at < summons.appearance_at;
   for (const MeasureRule& measure : profile_.measures) {
     if (measure.trigger == MeasureTrigger::kOnService) {
       on_service.push_back(&measure);
-    } else {
+    } else if (served_in_time) {
       checks.insert(ToUnixSeconds(
           AfterCalendarDays(summons.appearance_at, measure.days_after_appearance, summons.zone)));
     }
@@ -480,7 +486,8 @@ Status Registry::ServeIn(WriteTransaction& transaction, const SummonsFacts& summ
                                     ? "after calendar days"
                                     : "after working days"},
                      {"days", rule.days},
-                     {"served_local", FormatLocal(served_at, summons.zone)}};
+                     {"served_local", FormatLocal(served_at, summons.zone)},
+                     {"served_before_appearance_date", served_in_time}};
   json::object payload{{"summons_id", summons.summons_id},
                        {"person_id", summons.person_id},
                        {"attempt_id", attempt_id},
@@ -625,7 +632,7 @@ Status Registry::RecordAppearance(const CommandContext& context, SummonsId summo
   RETURN_IF_ERROR(transaction->Emit(events::kAppeared, summons.person_id, at, payload).status());
   // Lifting happens in the same transaction: the law allows 24 hours, Muster takes none.
   RETURN_IF_ERROR(LiftIn(*transaction, summons.person_id, summons_id, "appeared",
-                         profile_.id + "/lift-on-appearance", transaction->now()));
+                         profile_.lifting_rule.rule_id, transaction->now()));
   return transaction->Commit("{}");
 }
 
@@ -685,7 +692,7 @@ Status Registry::DecideExcuse(const CommandContext& context, int64_t excuse_id, 
   RETURN_IF_ERROR(transaction->Emit(events::kExcuseDecided, summons.person_id, now, payload).status());
   if (accepted && IsOpen(summons)) {
     RETURN_IF_ERROR(LiftIn(*transaction, summons.person_id, summons_id, "excuse accepted (" + reason + ")",
-                           profile_.id + "/lift-on-excuse", now));
+                           profile_.lifting_rule.rule_id, now));
   }
   return transaction->Commit("{}");
 }
@@ -712,7 +719,7 @@ Result<int64_t> Registry::FileObjection(const CommandContext& context, PersonId 
   RETURN_IF_ERROR(transaction->Emit(events::kObjectionFiled, person_id, now, payload).status());
   if (profile_.objection_suspends_measures) {
     RETURN_IF_ERROR(LiftIn(*transaction, person_id, std::nullopt, "objection filed: measures suspended",
-                           profile_.id + "/objection-suspends", now));
+                           profile_.objection_rule.rule_id, now));
   }
   RETURN_IF_ERROR(transaction->Commit(ResultJson("objection_id", objection_id)));
   return objection_id;
@@ -757,7 +764,7 @@ Status Registry::DecideObjection(const CommandContext& context, int64_t objectio
                              {"reason", "objection " + std::to_string(objection_id) + " upheld"}};
       RETURN_IF_ERROR(transaction->Emit(events::kSummonsCancelled, person_id, now, cancelled).status());
       RETURN_IF_ERROR(LiftIn(*transaction, person_id, *summons_id, "objection upheld",
-                             profile_.id + "/lift-on-objection", now));
+                             profile_.lifting_rule.rule_id, now));
     }
   }
   return transaction->Commit("{}");
@@ -777,7 +784,7 @@ Status Registry::CancelSummons(const CommandContext& context, SummonsId summons_
   json::object payload{{"summons_id", summons_id}, {"person_id", summons.person_id}, {"reason", reason}};
   RETURN_IF_ERROR(transaction->Emit(events::kSummonsCancelled, summons.person_id, now, payload).status());
   RETURN_IF_ERROR(LiftIn(*transaction, summons.person_id, summons_id, "summons cancelled",
-                         profile_.id + "/lift-on-cancel", now));
+                         profile_.lifting_rule.rule_id, now));
   return transaction->Commit("{}");
 }
 
@@ -810,6 +817,9 @@ Result<int64_t> Registry::RunDueBatch(Instant until, int64_t limit) {
   }
   if (actions.empty()) return 0;
   for (const Action& action : actions) {
+    // Retire the action before handling it: handling may schedule new actions, and SQLite may
+    // hand a new row the id of one deleted in this transaction.
+    RETURN_IF_ERROR(ExecuteSql(*connection_, "DELETE FROM due_actions WHERE action_id = $1", action.action_id).status());
     Instant due_at = FromUnixSeconds(action.due_at);
     ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(action.summons_id));
     bool handled = false;
@@ -829,18 +839,31 @@ Result<int64_t> Registry::RunDueBatch(Instant until, int64_t limit) {
       }
     } else if (action.kind == "no_show_check" && summons.status == "served") {
       std::vector<const MeasureRule*> due_rules;
+      bool served_in_time = summons.served_at && *summons.served_at < summons.appearance_at;
       for (const MeasureRule& rule : profile_.measures) {
         bool due = rule.trigger == MeasureTrigger::kOnService ||
-                   AfterCalendarDays(summons.appearance_at, rule.days_after_appearance, summons.zone) <= due_at;
+                   (served_in_time &&
+                    AfterCalendarDays(summons.appearance_at, rule.days_after_appearance, summons.zone) <= due_at);
         if (due) due_rules.push_back(&rule);
       }
       RETURN_IF_ERROR(ImposeIn(*transaction, summons, due_rules, due_at, action.due_at));
+      handled = true;
+    } else if (action.kind == "ground_check" && IsOpen(summons)) {
+      // A deferment or exemption granted with a later start: from its first local day no
+      // measure may stay in force.
+      ASSIGN_OR_RETURN(PersonFacts person, LoadPerson(summons.person_id));
+      ASSIGN_OR_RETURN(std::optional<GateFinding> gate,
+                       CheckGates(person, due_at, GatePurpose::kImposeMeasure, summons.summons_id));
+      if (gate && (gate->code == "deferment" || gate->code == "exemption")) {
+        RETURN_IF_ERROR(LiftIn(*transaction, summons.person_id, summons.summons_id,
+                               gate->code + " in force: " + gate->reason,
+                               profile_.lifting_rule.rule_id, due_at));
+      }
       handled = true;
     }
     // An action that no longer applies (its summons moved on) is simply retired; one that was
     // handled may already be gone, and deleting it again is harmless.
     (void)handled;
-    RETURN_IF_ERROR(ExecuteSql(*connection_, "DELETE FROM due_actions WHERE action_id = $1", action.action_id).status());
   }
   RETURN_IF_ERROR(transaction->Commit(ResultJson("actions", static_cast<int64_t>(actions.size()))));
   return static_cast<int64_t>(actions.size());

@@ -123,6 +123,14 @@ Status ProjectGroundGranted(Connection& db, const LedgerEvent& event, const json
     until = ToEpochDays(date);
   }
   ASSIGN_OR_RETURN(std::string evidence, JsonString(p, "evidence"));
+  if (const json::value* checks = p.if_contains("ground_checks"); checks && checks->is_array()) {
+    for (const json::value& item : checks->get_array()) {
+      if (!item.is_object()) return DataLoss("event payload: malformed ground_checks");
+      ASSIGN_OR_RETURN(int64_t summons_id, JsonInt(item.get_object(), "summons_id"));
+      ASSIGN_OR_RETURN(int64_t due_at, JsonInt(item.get_object(), "due_at"));
+      RETURN_IF_ERROR(InsertDueAction(db, due_at, "ground_check", summons_id, person_id, std::nullopt));
+    }
+  }
   return Run(ExecuteSql(db,
                         "INSERT INTO grounds (ground_id, person_id, kind, basis, valid_from, "
                         "valid_until, evidence, granted_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -339,14 +339,28 @@ Result<int64_t> Registry::GrantGround(const CommandContext& context, const NewGr
                        {"evidence", ground.evidence}};
   if (ground.valid_until) payload["valid_until"] = FormatDate(*ground.valid_until);
   Instant now = transaction->now();
+  bool starts_later = ground.valid_from > LocalDate(now, person.zone);
+  if (starts_later) {
+    // Measures in force must end on the ground's first local day: schedule a check for each
+    // open summons then.
+    int64_t due_at = ToUnixSeconds(StartOfLocalDay(ground.valid_from, person.zone));
+    json::array checks;
+    ASSIGN_OR_RETURN(Query open, Query::Make(*connection_, "SELECT summons_id FROM summonses WHERE person_id = $1 AND status IN ('issued', 'served') ORDER BY summons_id"));
+    open.Bind(ground.person_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, open.Next());
+      if (!has_row) break;
+      checks.push_back(json::object{{"summons_id", open.Int(0)}, {"due_at", due_at}});
+    }
+    payload["ground_checks"] = std::move(checks);
+  }
   RETURN_IF_ERROR(transaction->Emit(events::kGroundGranted, ground.person_id, now, payload).status());
   // A deferment or exemption now on record ends every adverse action against the person.
-  if (ground.valid_from <= LocalDate(now, person.zone)) {
-    std::string rule = profile_.id + (ground.exemption ? "/exemption-lifts" : "/deferment-lifts");
+  if (!starts_later) {
     RETURN_IF_ERROR(LiftIn(*transaction, ground.person_id, std::nullopt,
                            std::string(ground.exemption ? "exemption" : "deferment") + " granted (" +
                                ground.basis + ")",
-                           rule, now));
+                           profile_.lifting_rule.rule_id, now));
   }
   RETURN_IF_ERROR(transaction->Commit(ResultJson("ground_id", ground_id)));
   return ground_id;

@@ -19,6 +19,9 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection& co
   transaction->actor_ = context.actor;
   RETURN_IF_ERROR(connection.BeginWrite());
   transaction->open_ = true;
+  // Take the ledger head (the writers' lock) before looking the key up, so two concurrent
+  // retries of one command cannot both miss it and both run.
+  ASSIGN_OR_RETURN(LedgerWriter ledger, LedgerWriter::Open(connection));
 
   ASSIGN_OR_RETURN(Query existing,
                    Query::Make(connection,
@@ -38,7 +41,6 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection& co
     transaction->replayed_ = std::move(result);
     return transaction;
   }
-  ASSIGN_OR_RETURN(LedgerWriter ledger, LedgerWriter::Open(connection));
   transaction->ledger_.emplace(std::move(ledger));
   transaction->first_seq_ = transaction->ledger_->last_seq() + 1;
   ASSIGN_OR_RETURN(transaction->command_id_, transaction->NextId("command"));

@@ -81,9 +81,30 @@ class Connection {
 //   ASSIGN_OR_RETURN(Query query, Query::Make(db, "SELECT name FROM persons WHERE person_id = $1"));
 //   query.Bind(person_id);
 //   ASSIGN_OR_RETURN(bool found, query.Next());
+//
+// A Query resets its statement when it goes out of scope: a cached SQLite statement left
+// stepped on a row would keep a read transaction open across COMMIT, which blocks WAL
+// checkpoints and hides other processes' writes.
 class Query {
  public:
   static Result<Query> Make(Connection& connection, std::string_view sql);
+  Query(Query&& other) noexcept : statement_(other.statement_), next_index_(other.next_index_) {
+    other.statement_ = nullptr;
+  }
+  Query& operator=(Query&& other) noexcept {
+    if (this != &other) {
+      if (statement_ != nullptr) statement_->Reset();
+      statement_ = other.statement_;
+      next_index_ = other.next_index_;
+      other.statement_ = nullptr;
+    }
+    return *this;
+  }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  ~Query() {
+    if (statement_ != nullptr) statement_->Reset();
+  }
 
   Query& Bind(int64_t value);
   Query& Bind(int value) { return Bind(static_cast<int64_t>(value)); }

@@ -245,15 +245,24 @@ std::string Expand(std::string_view sql, const SqlDialect& dialect) {
 int LatestSchemaVersion() { return Migrations().back().version; }
 
 Status Migrate(Connection& connection) {
-  RETURN_IF_ERROR(connection.Execute(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-      "name TEXT NOT NULL)"));
+  // Read the version first and run DDL only when something is missing: a least-privilege
+  // service role can open a current schema but may not create anything.
   int current = 0;
+  bool has_table = false;
   {
-    ASSIGN_OR_RETURN(Query query,
-                     Query::Make(connection, "SELECT MAX(version) FROM schema_migrations"));
-    ASSIGN_OR_RETURN(bool has_row, query.Next());
-    if (has_row && !query.IsNull(0)) current = static_cast<int>(query.Int(0));
+    auto query = Query::Make(connection, "SELECT MAX(version) FROM schema_migrations");
+    if (query.ok()) {
+      auto has_row = query->Next();
+      if (has_row.ok()) {
+        has_table = true;
+        if (*has_row && !query->IsNull(0)) current = static_cast<int>(query->Int(0));
+      }
+    }
+  }
+  if (!has_table) {
+    RETURN_IF_ERROR(connection.Execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL)"));
   }
   if (current > LatestSchemaVersion()) {
     return FailedPrecondition("store: schema version " + std::to_string(current) +

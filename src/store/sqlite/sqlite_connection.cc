@@ -76,7 +76,8 @@ class SqliteStatement final : public Statement {
   int ParameterSlot(int index) {
     if (index < static_cast<int>(slots_.size()) && slots_[index] != 0) return slots_[index];
     if (index >= static_cast<int>(slots_.size())) slots_.resize(index + 1, 0);
-    std::string name = "$" + std::to_string(index);
+    std::string name = "$";
+    name += std::to_string(index);
     int slot = sqlite3_bind_parameter_index(statement_, name.c_str());
     slots_[index] = slot;
     return slot;
