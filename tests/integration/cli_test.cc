@@ -10,6 +10,7 @@
 
 #include "store/engines/open.h"
 #include "testing/temp_dir.h"
+#include "testing/test_store.h"
 
 namespace muster {
 namespace {
@@ -31,7 +32,7 @@ class CliTest : public ::testing::Test {
  protected:
   Outcome Muster(const std::vector<std::string>& arguments) {
     const char* binary = std::getenv("MUSTER_BINARY");
-    std::string command = Quote(binary ? binary : "build/muster") + " --store " + Quote("sqlite:" + dir_.File("cli.db"));
+    std::string command = Quote(binary ? binary : "build/muster") + " --store " + Quote(testing::StoreUrl(dir_, "cli"));
     for (const std::string& argument : arguments) command += " " + Quote(argument);
     command += " 2>&1";
     Outcome outcome;
@@ -53,7 +54,7 @@ class CliTest : public ::testing::Test {
   }
 
   std::string FirstSnils() {
-    auto db = OpenStore("sqlite:" + dir_.File("cli.db"), OpenMode::kExisting);
+    auto db = OpenStore(testing::StoreUrl(dir_, "cli"), OpenMode::kExisting);
     EXPECT_TRUE(db.ok());
     auto query = Query::Make(**db,
                              "SELECT i.value FROM person_identifiers i JOIN persons p ON p.person_id = i.person_id "
@@ -102,7 +103,7 @@ TEST_F(CliTest, ACampaignFromTheCommandLine) {
 TEST_F(CliTest, VerifyFindsAnEditedEvent) {
   InitWithPopulation();
   {
-    auto db = OpenStore("sqlite:" + dir_.File("cli.db"), OpenMode::kExisting);
+    auto db = OpenStore(testing::StoreUrl(dir_, "cli"), OpenMode::kExisting);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->Execute("UPDATE ledger_events SET payload = replace(payload, '\"M\"', '\"F\"') WHERE seq = 42").ok());
   }
@@ -163,13 +164,13 @@ TEST_F(CliTest, InitRefusesABadProfileAndAnImpossibleStart) {
   EXPECT_THAT(missing.output, HasSubstr("profile: no profile 'atlantis'"));
   Outcome not_created = Muster({"stats"});
   EXPECT_EQ(not_created.exit_code, 1);
-  EXPECT_THAT(not_created.output, HasSubstr("no registry at")) << "a refused init creates no store";
+  EXPECT_THAT(not_created.output, HasSubstr("no registry")) << "a refused init creates no registry";
 }
 
 TEST_F(CliTest, AMissingStoreIsReportedNotCreated) {
   Outcome stats = Muster({"stats"});
   EXPECT_EQ(stats.exit_code, 1);
-  EXPECT_THAT(stats.output, HasSubstr("no registry at"));
+  EXPECT_THAT(stats.output, HasSubstr("no registry"));
 }
 
 }  // namespace
