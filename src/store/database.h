@@ -25,7 +25,7 @@ namespace muster {
 // What differs between engines, in one place.
 struct SqlDialect {
   std::string_view name;         // "sqlite" or "postgresql"
-  std::string_view big_key;      // column type of an application-assigned 64-bit key
+  std::string_view big_key;      // type of a 64-bit key column that fills itself when omitted
   std::string_view lock_suffix;  // appended to the ledger-head SELECT to lock it for writing
 };
 
