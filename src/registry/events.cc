@@ -41,4 +41,17 @@ std::optional<std::string> JsonOptionalString(const boost::json::object& object,
   return std::string(value->get_string());
 }
 
+std::string ResultJson(std::string_view key, int64_t value) {
+  boost::json::object object;
+  object[key] = value;
+  return boost::json::serialize(object);
+}
+
+Result<int64_t> ResultValue(const std::string& result, std::string_view key) {
+  std::error_code error;
+  boost::json::value value = boost::json::parse(result, error);
+  if (error || !value.is_object()) return DataLoss("commands: stored result is not JSON");
+  return JsonInt(value.get_object(), key);
+}
+
 }  // namespace muster

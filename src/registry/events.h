@@ -49,4 +49,8 @@ std::optional<int64_t> JsonOptionalInt(const boost::json::object& object, std::s
 std::optional<std::string> JsonOptionalString(const boost::json::object& object,
                                               std::string_view key);
 
+// A command's recorded result, {"key": value}: written at commit, read back on a replay.
+std::string ResultJson(std::string_view key, int64_t value);
+Result<int64_t> ResultValue(const std::string& result, std::string_view key);
+
 }  // namespace muster

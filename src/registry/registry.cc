@@ -29,19 +29,6 @@ Status WriteMeta(Connection& connection, std::string_view key, std::string_view 
       .status();
 }
 
-std::string ResultJson(std::string_view key, int64_t value) {
-  json::object object;
-  object[key] = value;
-  return json::serialize(object);
-}
-
-Result<int64_t> ResultValue(const std::string& result, std::string_view key) {
-  std::error_code error;
-  json::value value = json::parse(result, error);
-  if (error || !value.is_object()) return DataLoss("commands: stored result is not JSON");
-  return JsonInt(value.get_object(), key);
-}
-
 }  // namespace
 
 Registry::Registry(std::unique_ptr<Connection> connection, Profile profile, bool simulated,
