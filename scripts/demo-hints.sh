@@ -10,17 +10,16 @@ lifted=$(q "SELECT person_id FROM measures WHERE lifted_at IS NOT NULL AND lift_
 deemed=$(q "SELECT person_id FROM summonses WHERE served_rule LIKE '%deemed%' ORDER BY summons_id LIMIT 1")
 withheld=$(q "SELECT person_id FROM decisions WHERE outcome LIKE 'withheld%' ORDER BY decision_id LIMIT 1")
 open=$(q "SELECT summons_id FROM summonses WHERE status = 'served' ORDER BY summons_id DESC LIMIT 1")
-cat <<TXT
-
-The demo registry is ready: $db (simulated clock). Explore it with the CLI:
-
-  $muster --store $store stats
-  $muster --store $store explain $overdue        # overdue: six measures in force, and why
-  $muster --store $store person $overdue         # the whole timeline
-  $muster --store $store explain $lifted         # appeared: measures lifted at once
-  $muster --store $store person $deemed          # served by the register's deemed delivery
-  $muster --store $store explain $withheld       # a measure withheld by a due-process gate
-  $muster --store $store appear --summons $open  # record an appearance (lifts the exit ban)
-  $muster --store $store advance --days 30       # let simulated time pass
-  $muster --store $store verify                  # recompute the ledger's hash chain
-TXT
+echo
+echo "The demo registry is ready: $db (simulated clock). Explore it with the CLI:"
+echo
+hint() { printf '  %-62s # %s\n' "$muster --store $store $1" "$2"; }
+hint "stats" "persons, summonses, measures"
+hint "explain $overdue" "overdue: six measures in force, and why"
+hint "person $overdue" "the whole timeline"
+hint "explain $lifted" "appeared: measures lifted at once"
+hint "person $deemed" "served by the register's deemed delivery"
+hint "explain $withheld" "a measure withheld by a due-process gate"
+hint "appear --summons $open" "record an appearance (lifts the exit ban)"
+hint "advance --days 30" "let simulated time pass"
+hint "verify" "recompute the ledger's hash chain"
