@@ -11,6 +11,7 @@
 #include "app/demo.h"
 #include "app/population_loader.h"
 #include "app/progress.h"
+#include "http/server.h"
 #include "ledger/ledger.h"
 #include "registry/registry.h"
 #include "store/engines/open.h"
@@ -517,6 +518,42 @@ int RunCli(int argc, char** argv) {
     if (!result.ok()) return Fail(result.status());
     std::printf("clock: %s (%s)\n", FormatInstant((*registry)->Now()).c_str(), (*registry)->simulated() ? "simulated" : "system");
     PrintStats(*result);
+    return 0;
+  }));
+
+  // serve
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 1;
+  auto* serve = app.add_subcommand("serve", "serve the HTTP API until SIGINT or SIGTERM (docs/HTTP.md)");
+  serve->add_option("--listen", listen, "ADDRESS:PORT to listen on (port 0: any free port)")->capture_default_str();
+  serve->add_option("--threads", io_threads, "I/O threads (database work runs on one worker)")->capture_default_str();
+  serve->callback(run([&] {
+    http::ServerOptions options;
+    options.io_threads = io_threads;
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return Fail(InvalidArgument("listen: expected ADDRESS:PORT, got '" + listen + "'"));
+    options.address = listen.substr(0, colon);
+    if (options.address.size() >= 2 && options.address.front() == '[' && options.address.back() == ']') {
+      options.address = options.address.substr(1, options.address.size() - 2);
+    }
+    char* end = nullptr;
+    std::string port_text = listen.substr(colon + 1);
+    long port = std::strtol(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
+      return Fail(InvalidArgument("listen: '" + port_text + "' is not a port"));
+    }
+    options.port = static_cast<uint16_t>(port);
+    auto registry = OpenRegistry(globals);
+    if (!registry.ok()) return Fail(registry.status());
+    auto server = http::HttpServer::Create(std::move(registry).value(), options);
+    if (!server.ok()) return Fail(server.status());
+    (*server)->StopOnSignals();
+    (*server)->Start();
+    std::printf("muster: serving http://%s:%u (SIGINT or SIGTERM stops)\n", listen.substr(0, colon).c_str(),
+                static_cast<unsigned>((*server)->port()));
+    std::fflush(stdout);
+    (*server)->Wait();
+    std::printf("muster: server stopped\n");
     return 0;
   }));
 

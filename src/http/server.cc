@@ -1,0 +1,305 @@
+#include "http/server.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url.hpp>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include "http/api.h"
+
+namespace muster::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// One connection. The stream and `idle` are touched only on the stream's strand.
+struct HttpServer::Session {
+  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool idle = false;  // waiting for the first byte of the next request
+};
+
+HttpServer::HttpServer(std::unique_ptr<Registry> registry, ServerOptions options)
+    : options_(std::move(options)),
+      io_(options_.io_threads),
+      control_(asio::make_strand(io_)),
+      registry_(std::move(registry)),
+      acceptor_(control_),
+      signals_(control_),
+      scheduler_timer_(control_),
+      grace_timer_(control_),
+      router_(MakeApiRouter(metrics_)) {}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry> registry,
+                                                       ServerOptions options) {
+  if (registry == nullptr) return Internal("server: no registry");
+  if (options.io_threads < 1) return InvalidArgument("threads: must be at least 1");
+  boost::system::error_code error;
+  asio::ip::address address = asio::ip::make_address(options.address, error);
+  if (error) return InvalidArgument("listen: '" + options.address + "' is not an IP address");
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(registry), std::move(options)));
+  tcp::endpoint endpoint(address, server->options_.port);
+  std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  if (server->acceptor_.open(endpoint.protocol(), error) ||
+      server->acceptor_.set_option(asio::socket_base::reuse_address(true), error) ||
+      server->acceptor_.bind(endpoint, error) ||
+      server->acceptor_.listen(asio::socket_base::max_listen_connections, error)) {
+    return Unavailable("listen: cannot listen on " + where + ": " + error.message());
+  }
+  server->port_ = server->acceptor_.local_endpoint(error).port();
+  if (error) return Unavailable("listen: " + error.message());
+  return server;
+}
+
+HttpServer::~HttpServer() {
+  if (started_) Stop();
+}
+
+void HttpServer::StopOnSignals() {
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& error, int) {
+    if (!error) ShutdownOnControl();
+  });
+}
+
+void HttpServer::Start() {
+  started_ = true;
+  auto log_failure = [](const char* what) {
+    return [what](std::exception_ptr failure) {
+      if (!failure) return;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& exception) {
+        std::fprintf(stderr, "muster serve: %s failed: %s\n", what, exception.what());
+      }
+    };
+  };
+  asio::co_spawn(control_, Accept(), log_failure("accept loop"));
+  if (options_.scheduler_interval.count() > 0) {
+    asio::co_spawn(control_, Schedule(), log_failure("scheduler"));
+  }
+  for (int i = 0; i < options_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { io_.run(); });
+  }
+}
+
+void HttpServer::BeginShutdown() {
+  asio::post(control_, [this] { ShutdownOnControl(); });
+}
+
+void HttpServer::Wait() {
+  std::call_once(joined_, [this] {
+    for (std::thread& thread : io_threads_) thread.join();
+    // Every worker job is awaited by a session or the scheduler, which hold the io_context's
+    // work; with the I/O threads gone the worker is idle.
+    worker_.join();
+  });
+}
+
+void HttpServer::Stop() {
+  BeginShutdown();
+  Wait();
+}
+
+void HttpServer::ShutdownOnControl() {
+  if (stopping_.exchange(true)) return;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  signals_.cancel(ignored);
+  scheduler_timer_.cancel();
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions.assign(sessions_.begin(), sessions_.end());
+  }
+  if (sessions.empty()) return;
+  // Idle keep-alive connections have nothing in flight: close them now. The others finish
+  // their request; their response says `Connection: close`.
+  for (const auto& session : sessions) {
+    asio::post(session->stream.get_executor(), [session] {
+      if (session->idle) session->stream.close();
+    });
+  }
+  grace_timer_.expires_after(options_.shutdown_grace);
+  grace_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;  // every session ended in time
+    std::lock_guard lock(sessions_mutex_);
+    for (const auto& session : sessions_) {
+      asio::post(session->stream.get_executor(), [session] { session->stream.close(); });
+    }
+  });
+}
+
+void HttpServer::Forget(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.erase(session);
+  if (sessions_.empty() && stopping_) {
+    asio::post(control_, [this] { grace_timer_.cancel(); });
+  }
+}
+
+asio::awaitable<void> HttpServer::Accept() {
+  while (!stopping_) {
+    boost::system::error_code error;
+    asio::any_io_executor strand = asio::make_strand(io_);
+    tcp::socket socket =
+        co_await acceptor_.async_accept(strand, asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+      if (stopping_ || error == asio::error::operation_aborted) break;
+      std::fprintf(stderr, "muster serve: accept: %s\n", error.message().c_str());
+      // Out of descriptors or similar: back off instead of spinning.
+      asio::steady_timer pause(control_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
+      continue;
+    }
+    auto session = std::make_shared<Session>(std::move(socket));
+    {
+      std::lock_guard lock(sessions_mutex_);
+      sessions_.insert(session);
+    }
+    // The one place a session's exceptions are caught: log, drop the connection, carry on.
+    asio::co_spawn(session->stream.get_executor(), Serve(session),
+                   [this, session](std::exception_ptr failure) {
+                     if (failure) {
+                       try {
+                         std::rethrow_exception(failure);
+                       } catch (const std::exception& exception) {
+                         std::fprintf(stderr, "muster serve: connection failed: %s\n",
+                                      exception.what());
+                       }
+                     }
+                     Forget(session);
+                   });
+  }
+}
+
+asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
+  beast::tcp_stream& stream = session->stream;
+  beast::flat_buffer buffer;
+  boost::system::error_code error;
+  for (;;) {
+    if (buffer.size() == 0) {
+      // Between requests: idle until the next request's first byte.
+      session->idle = true;
+      if (stopping_) break;
+      stream.expires_after(options_.idle_timeout);
+      size_t read = co_await stream.async_read_some(
+          buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, error));
+      session->idle = false;
+      if (error) break;
+      buffer.commit(read);
+    }
+
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(options_.header_limit);
+    parser.body_limit(options_.body_limit);
+    stream.expires_after(options_.read_timeout);
+    co_await beast_http::async_read(stream, buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, error));
+    Clock::time_point started = Clock::now();
+    std::string route_label = "unmatched";
+    Response response;
+    bool keep_alive = false;
+    if (error) {
+      // Answer what a client can act on; a timeout or a closed connection gets no answer.
+      std::optional<Problem> problem;
+      if (error == beast_http::error::body_limit) {
+        problem = PayloadTooLarge(options_.body_limit);
+      } else if (error == beast_http::error::header_limit) {
+        problem = HeadersTooLarge();
+      } else if (error.category() ==
+                     beast_http::make_error_code(beast_http::error::bad_target).category() &&
+                 error != beast_http::error::end_of_stream &&
+                 error != beast_http::error::partial_message) {
+        problem = MalformedRequest("the request is not valid HTTP/1.1: " + error.message());
+      }
+      if (!problem) break;
+      response = ProblemResponse(*problem, 11, false);
+    } else {
+      const Request& request = parser.get();
+      response = co_await Handle(request, route_label);
+      response.version(request.version());
+      keep_alive = request.keep_alive() && !stopping_;
+    }
+    response.keep_alive(keep_alive);
+    stream.expires_after(options_.write_timeout);
+    co_await beast_http::async_write(stream, response,
+                                     asio::redirect_error(asio::use_awaitable, error));
+    metrics_.Record(route_label, response.result_int(), Clock::now() - started);
+    if (error || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, error);
+  stream.close();
+}
+
+asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string& route_label) {
+  boost::urls::result<boost::urls::url_view> target =
+      boost::urls::parse_origin_form(request.target());
+  if (!target) {
+    co_return ProblemResponse(MalformedRequest("the request target is not a valid path"), 11, true);
+  }
+  Router::Match match = router_.Find(request.method(), target->path());
+  if (match.route == nullptr) {
+    if (match.allow.empty()) co_return ProblemResponse(RouteNotFound(target->path()), 11, true);
+    Response response =
+        ProblemResponse(MethodNotAllowed(request.method_string(), match.allow), 11, true);
+    response.set(beast_http::field::allow, match.allow);
+    co_return response;
+  }
+  const Route& route = *match.route;
+  route_label = route.pattern;
+  RouteRequest route_request{.message = request, .path = std::move(match.path), .query = {}};
+  for (const auto& parameter : target->params()) {
+    route_request.query.emplace(parameter.key, parameter.value);
+  }
+  if (route.execution == Execution::kInline) co_return route.handler(route_request, nullptr);
+  co_return co_await OnWorker<Response>(
+      [&route, &route_request, this] { return route.handler(route_request, registry_.get()); });
+}
+
+asio::awaitable<void> HttpServer::Schedule() {
+  boost::system::error_code error;
+  while (!stopping_) {
+    scheduler_timer_.expires_after(options_.scheduler_interval);
+    co_await scheduler_timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    if (error || stopping_) break;
+    Status ran = co_await OnWorker<Status>([this] {
+      auto due = registry_->RunDue();
+      return due.ok() ? Status::Ok() : due.status();
+    });
+    if (!ran.ok()) std::fprintf(stderr, "muster serve: due actions: %s\n", ran.ToString().c_str());
+  }
+}
+
+template <typename T, typename Function>
+asio::awaitable<T> HttpServer::OnWorker(Function function) {
+  auto initiate = [this, function = std::move(function)](auto handler) mutable {
+    // The work guard keeps the caller's io_context running while the worker is busy.
+    auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
+    asio::post(worker_, [function = std::move(function), handler = std::move(handler),
+                         work = std::move(work)]() mutable {
+      std::exception_ptr failure;
+      T result{};
+      try {
+        result = function();
+      } catch (...) {
+        failure = std::current_exception();  // rethrown in the caller's coroutine
+      }
+      auto executor = work.get_executor();
+      asio::post(executor,
+                 [handler = std::move(handler), failure, result = std::move(result)]() mutable {
+                   std::move(handler)(failure, std::move(result));
+                 });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                          void(std::exception_ptr, T)>(std::move(initiate),
+                                                                       asio::use_awaitable);
+}
+
+}  // namespace muster::http

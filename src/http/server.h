@@ -1,0 +1,123 @@
+// HttpServer: Muster's HTTP/1.1 front door on Boost.Beast and Asio coroutines.
+//
+// Modelled on Beast's example/http/server/awaitable: one coroutine per connection (each on
+// its own strand), keep-alive, a timeout on every read and write (beast::tcp_stream::
+// expires_after), header and body limits on every parser (413 for an oversize body, 431 for
+// oversize headers), and exceptions caught only where a session is spawned.
+//
+// The Registry is blocking and used by one thread at a time, so the server owns it on a
+// dedicated single worker thread: routes that touch it run there and the connection's
+// coroutine co_awaits the result; I/O threads never wait on the database. The worker also
+// runs the scheduler's tick (Registry::RunDue) every `scheduler_interval`.
+//
+// Shutdown is graceful: Stop() (or SIGINT/SIGTERM after StopOnSignals) stops accepting,
+// closes idle keep-alive connections, lets requests already being received or handled finish
+// (their responses carry `Connection: close`) and, after `shutdown_grace`, closes whatever is
+// left.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "http/router.h"
+#include "registry/registry.h"
+
+namespace muster::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (see HttpServer::port)
+  int io_threads = 1;
+  // From a request's first byte to its last: a client slower than this is cut off.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
+  // How long a keep-alive connection may wait for its next request.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
+  // How long Stop waits for in-flight requests before closing their connections.
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
+  uint32_t header_limit = 16 * 1024;
+  uint64_t body_limit = 64 * 1024;
+  // How often the worker runs due actions (Registry::RunDue); zero disables the tick.
+  std::chrono::milliseconds scheduler_interval = std::chrono::seconds(60);
+};
+
+class HttpServer {
+ public:
+  // Binds the listening socket and takes ownership of `registry`. kInvalidArgument for an
+  // address that does not parse (field "listen"), kUnavailable if the address cannot be bound.
+  // Nothing runs until Start.
+  static Result<std::unique_ptr<HttpServer>> Create(std::unique_ptr<Registry> registry,
+                                                    ServerOptions options);
+  // Stops (gracefully) if still running.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The bound port (the real one when options.port was 0).
+  uint16_t port() const { return port_; }
+
+  // Makes SIGINT and SIGTERM begin a graceful shutdown. Call before Start.
+  void StopOnSignals();
+  // Starts accepting on `io_threads` background threads. Call once.
+  void Start();
+  // Begins a graceful shutdown and returns at once. Thread-safe; later calls do nothing.
+  void BeginShutdown();
+  // Blocks until the server has shut down (after BeginShutdown, Stop or a signal).
+  void Wait();
+  // BeginShutdown, then Wait. Thread-safe, but not from a handler.
+  void Stop();
+
+  // Metrics of the requests answered so far.
+  const Metrics& metrics() const { return metrics_; }
+
+ private:
+  struct Session;
+
+  HttpServer(std::unique_ptr<Registry> registry, ServerOptions options);
+
+  boost::asio::awaitable<void> Accept();
+  boost::asio::awaitable<void> Serve(std::shared_ptr<Session> session);
+  boost::asio::awaitable<Response> Handle(const Request& request, std::string& route_label);
+  boost::asio::awaitable<void> Schedule();
+  void ShutdownOnControl();  // runs on control_
+  void Forget(const std::shared_ptr<Session>& session);
+
+  // Runs `function` on the worker thread and completes on the calling coroutine's executor.
+  // An exception thrown by `function` is rethrown in the caller.
+  template <typename T, typename Function>
+  boost::asio::awaitable<T> OnWorker(Function function);
+
+  ServerOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::strand<boost::asio::io_context::executor_type>
+      control_;  // acceptor, timers, signals
+  boost::asio::thread_pool worker_{1};
+  std::unique_ptr<Registry> registry_;  // used only on worker_
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer scheduler_timer_;
+  boost::asio::steady_timer grace_timer_;
+  uint16_t port_ = 0;
+  Metrics metrics_;
+  Router router_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  std::vector<std::thread> io_threads_;
+  std::once_flag joined_;
+
+  std::mutex sessions_mutex_;
+  std::set<std::shared_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+};
+
+}  // namespace muster::http
