@@ -21,15 +21,22 @@
 // temporary directory, a free loopback port, stopped and deleted at exit); Muster and both
 // peers use that one server, so they run with the same settings, which the report prints.
 // Before every timed section the server is quiesced (CHECKPOINT, no autovacuum worker
-// running), and after it the database just written is VACUUMed and ANALYZEd, so that one side's
-// background work does not land in the other side's timing. Only the workload (Muster) and the
-// COPY statements (peer) are timed. A benchmark is not a test: the program exits 0 whether or
-// not the target (Muster at least half the COPY rate) is met, and non-zero only when it cannot
-// run.
+// running), and after it the tables just written are VACUUMed and ANALYZEd (what autovacuum
+// would soon do), so that one side's background work does not land in the other's timing.
+// Only the workload (Muster) and the COPY statements (peer) are timed. Beside the rates the
+// report counts the statements Muster sent one at a time and times a bare round trip, which
+// is where Muster's time goes on this engine.
+//
+// A benchmark is not a test: the program exits 0 whether or not the target (Muster at least
+// half the COPY rate) is met, and non-zero only when it cannot run.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <libpq-fe.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -66,13 +73,15 @@ constexpr double kTargetRatio = 0.5;
 constexpr std::string_view kProfileId = "ru-127fz";
 constexpr std::string_view kSimulatedStart = "2026-04-01T09:00:00+03:00";
 constexpr const char* kMusterDatabase = "muster";
+// Executions of a trivial prepared statement that measure one round trip before each workload.
+constexpr int kRoundTrips = 20000;
 
 // The server settings the report shows: durability first, then memory, WAL and background
 // work.
 constexpr const char* kReportedSettings[] = {
-    "fsync",          "synchronous_commit", "full_page_writes",   "wal_level",
-    "shared_buffers", "wal_buffers",        "max_wal_size",       "checkpoint_timeout",
-    "work_mem",       "autovacuum",         "jit",                "max_connections"};
+    "fsync",       "synchronous_commit", "full_page_writes",   "wal_level", "shared_buffers",
+    "wal_buffers", "max_wal_size",       "checkpoint_timeout", "work_mem",  "autovacuum",
+    "jit",         "max_connections"};
 
 // Every table the two workloads write, parents before children so that the all-rows peer can
 // load them in this order with foreign keys checked. `key` only grows as rows are added (ids
@@ -162,6 +171,36 @@ ProcStat ReadProcStat(long pid) {
   stat.own = {.user = seconds(11), .system = seconds(12)};
   stat.children = {.user = seconds(13), .system = seconds(14)};
   return stat;
+}
+
+// Data segments a TCP socket of this process has sent. libpq sends each statement it runs on
+// its own (PQexecPrepared, PQexec) in one segment and waits for the answer, so on Muster's
+// connection the count is the number of round trips it made.
+int64_t DataSegmentsSent(int fd) {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
+  return info.tcpi_data_segs_out;
+}
+
+// The socket of this process connected to 127.0.0.1:`port` other than `except`: Muster's
+// store connection, which the Connection interface does not expose. -1 if there is none.
+int FindServerSocket(int port, int except) {
+  int found = -1;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    char* end = nullptr;
+    long fd = std::strtol(entry.path().filename().c_str(), &end, 10);
+    if (*end != '\0' || fd == except) continue;
+    sockaddr_in peer{};
+    socklen_t length = sizeof peer;
+    if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &length) != 0 ||
+        peer.sin_family != AF_INET || ntohs(peer.sin_port) != port) {
+      continue;
+    }
+    if (found >= 0) return -1;  // ambiguous
+    found = static_cast<int>(fd);
+  }
+  return found;
 }
 
 // CPU used by the PostgreSQL server: one backend, and every server process together (the
@@ -269,6 +308,35 @@ class PgConnection {
     return static_cast<int64_t>(std::stoll(text));
   }
   long BackendPid() const { return PQbackendPID(connection_); }
+  int Socket() const { return PQsocket(connection_); }
+
+  // The mean time, in seconds, of one execution of a trivial prepared statement: what every
+  // statement sent on its own costs in round trip alone.
+  Result<double> RoundTrip(int times) {
+    bool ok = true;
+    Status status;
+    if (!round_trip_prepared_) {
+      PGresult* prepared =
+          PQprepare(connection_, "bench_round_trip", "SELECT $1::bigint", 0, nullptr);
+      ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
+      if (!ok) status = Failed(prepared, "PREPARE");
+      PQclear(prepared);
+      RETURN_IF_ERROR(status);
+      round_trip_prepared_ = true;
+    }
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < times; ++i) {
+      std::string value = std::to_string(i);
+      const char* values[] = {value.c_str()};
+      PGresult* result =
+          PQexecPrepared(connection_, "bench_round_trip", 1, values, nullptr, nullptr, 0);
+      ok = PQresultStatus(result) == PGRES_TUPLES_OK;
+      if (!ok) status = Failed(result, "SELECT $1::bigint");
+      PQclear(result);
+      RETURN_IF_ERROR(status);
+    }
+    return SecondsSince(start) / times;
+  }
 
   // Runs `COPY … TO STDOUT` and writes what it sends to `path`. Returns the rows copied.
   Result<int64_t> CopyOut(const std::string& sql, const fs::path& path) {
@@ -279,7 +347,8 @@ class PgConnection {
       char* buffer = nullptr;
       int length = PQgetCopyData(connection_, &buffer, /*async=*/0);
       if (length == -1) break;  // done
-      if (length < 0) return Internal("COPY TO failed: " + std::string(PQerrorMessage(connection_)));
+      if (length < 0)
+        return Internal("COPY TO failed: " + std::string(PQerrorMessage(connection_)));
       size_t written = std::fwrite(buffer, 1, static_cast<size_t>(length), file.get());
       PQfreemem(buffer);
       if (written != static_cast<size_t>(length)) return Internal("cannot write " + path.string());
@@ -337,6 +406,7 @@ class PgConnection {
   }
 
   PGconn* connection_;
+  bool round_trip_prepared_ = false;
 };
 
 // Rows and the highest key of every written table at one moment.
@@ -349,9 +419,9 @@ using Snapshot = std::map<std::string, TableState>;
 Result<Snapshot> TakeSnapshot(PgConnection& database) {
   Snapshot snapshot;
   for (const WrittenTable& table : kWrittenTables) {
-    ASSIGN_OR_RETURN(auto rows, database.Rows("SELECT COUNT(*), COALESCE(MAX(" +
-                                              std::string(table.key) + "), 0) FROM " +
-                                              std::string(table.table)));
+    ASSIGN_OR_RETURN(auto rows,
+                     database.Rows("SELECT COUNT(*), COALESCE(MAX(" + std::string(table.key) +
+                                   "), 0) FROM " + std::string(table.table)));
     snapshot[std::string(table.table)] = {.rows = std::stoll(rows[0][0]),
                                           .max_key = std::stoll(rows[0][1])};
   }
@@ -364,9 +434,8 @@ Status Quiesce(PgConnection& any) {
   RETURN_IF_ERROR(any.Execute("CHECKPOINT"));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
   while (true) {
-    ASSIGN_OR_RETURN(int64_t workers,
-                     any.Int("SELECT COUNT(*) FROM pg_stat_activity "
-                             "WHERE backend_type = 'autovacuum worker'"));
+    ASSIGN_OR_RETURN(int64_t workers, any.Int("SELECT COUNT(*) FROM pg_stat_activity "
+                                              "WHERE backend_type = 'autovacuum worker'"));
     if (workers == 0) return Status::Ok();
     if (std::chrono::steady_clock::now() > deadline) {
       std::fprintf(stderr, "note: autovacuum still running after 10 minutes; going on\n");
@@ -376,10 +445,17 @@ Status Quiesce(PgConnection& any) {
   }
 }
 
-// VACUUM (ANALYZE) of the database `connection` is connected to, then Quiesce: what a server
-// would do on its own soon after a bulk load, done now and outside every timing.
-Status Settle(PgConnection& connection) {
-  RETURN_IF_ERROR(connection.Execute("VACUUM (ANALYZE)"));
+// VACUUM (ANALYZE) of `tables` in the database `connection` is connected to, then Quiesce:
+// what autovacuum would do on its own soon after a bulk load, done now and outside every
+// timing. Only the tables written: like autovacuum, it leaves a table that never had a row
+// alone, and a table VACUUMed while empty would change the plans Muster's prepared statements
+// get later (see docs/BENCHMARKS.md).
+Status Settle(PgConnection& connection, const std::vector<std::string>& tables) {
+  if (!tables.empty()) {
+    std::string list;
+    for (const std::string& table : tables) list += (list.empty() ? "" : ", ") + table;
+    RETURN_IF_ERROR(connection.Execute("VACUUM (ANALYZE) " + list));
+  }
   return Quiesce(connection);
 }
 
@@ -432,6 +508,7 @@ class Peer {
   Result<PeerRun> Import(PgConnection& muster, const std::vector<std::string>& tables,
                          const Snapshot& since) {
     PeerRun run;
+    ++imports_;
     std::map<std::string, int64_t> expected;
     for (const std::string& name : tables) {
       const WrittenTable& table = FindTable(name);
@@ -467,7 +544,7 @@ class Peer {
       std::error_code error;
       for (const std::string& name : tables) fs::remove(Csv(name), error);
     }
-    RETURN_IF_ERROR(Settle(*peer));
+    RETURN_IF_ERROR(Settle(*peer, tables));
     return run;
   }
 
@@ -476,13 +553,17 @@ class Peer {
     auto found = since.find(table);
     return found == since.end() ? 0 : found->second.max_key;
   }
-  fs::path Csv(const std::string& table) const { return dir_ / (name_ + "-" + table + ".csv"); }
+  // "peer-1-persons.csv": the peer, the workload, the table.
+  fs::path Csv(const std::string& table) const {
+    return dir_ / (name_ + "-" + std::to_string(imports_) + "-" + table + ".csv");
+  }
 
   const Options& options_;
   const PostgresServer& server_;
   const ServerCpuMeter& meter_;
   fs::path dir_;
   std::string name_;
+  int imports_ = 0;
 };
 
 // One workload's figures: Muster beside the peers.
@@ -494,6 +575,8 @@ struct Measurement {
   CpuTime muster_cpu;         // CPU this process (Muster and libpq) used in those seconds
   ServerCpu server_cpu;       // CPU the server used: Muster's backend, all processes
   int64_t wal_bytes = 0;      // WAL the server wrote during the workload
+  int64_t round_trips = 0;    // statements Muster sent one at a time (TCP data segments)
+  double round_trip = 0;      // seconds for a trivial statement, measured just before
   int64_t autovacuum_runs = 0;
   int64_t considered = 0;                  // summonses: candidates the gates were run for
   std::map<std::string, int64_t> refused;  // summonses: gate → candidates it refused
@@ -552,12 +635,13 @@ std::string CpuText(const ServerCpu& cpu) {
 
 void PrintReport(const Options& options, const std::vector<Measurement>& measurements,
                  const std::string& version, const std::string& settings) {
-  std::printf("\nmuster_pg_bench: Muster's write path on PostgreSQL beside COPY of the same rows\n");
   std::printf(
-      "persons %lld (%lld per transaction), summonses %lld, seed %llu, profile %.*s\n",
-      static_cast<long long>(options.persons), static_cast<long long>(options.batch),
-      static_cast<long long>(options.summonses), static_cast<unsigned long long>(options.seed),
-      static_cast<int>(kProfileId.size()), kProfileId.data());
+      "\nmuster_pg_bench: Muster's write path on PostgreSQL beside COPY of the same rows\n");
+  std::printf("persons %lld (%lld per transaction), summonses %lld, seed %llu, profile %.*s\n",
+              static_cast<long long>(options.persons), static_cast<long long>(options.batch),
+              static_cast<long long>(options.summonses),
+              static_cast<unsigned long long>(options.seed), static_cast<int>(kProfileId.size()),
+              kProfileId.data());
   std::printf(
       "server: %s, a throwaway cluster (tests/testing/postgres_server.h) on 127.0.0.1, the same "
       "one for Muster and the peers; %s\n",
@@ -586,6 +670,15 @@ void PrintReport(const Options& options, const std::vector<Measurement>& measure
         m.unit.c_str(), MiB(m.muster_bytes).c_str(), MiB(m.wal_bytes).c_str(), m.muster_cpu.user,
         m.muster_cpu.system, CpuText(m.server_cpu).c_str(),
         static_cast<long long>(m.autovacuum_runs));
+    std::printf(
+        "  Muster sent %s statements one at a time (%.1f per %s; TCP data segments from its "
+        "connection): %.1f us of wall time per statement, beside %.1f us for the round trip of "
+        "a trivial prepared statement (SELECT $1, mean of %s just before the workload)\n",
+        Thousands(static_cast<double>(m.round_trips)).c_str(),
+        m.rows > 0 ? static_cast<double>(m.round_trips) / static_cast<double>(m.rows) : 0.0,
+        m.unit.c_str(),
+        m.round_trips > 0 ? m.muster_seconds / static_cast<double>(m.round_trips) * 1e6 : 0.0,
+        m.round_trip * 1e6, Thousands(kRoundTrips).c_str());
     if (m.considered > 0) {
       std::string refused;
       for (const auto& [gate, count] : m.refused) {
@@ -603,7 +696,8 @@ void PrintReport(const Options& options, const std::vector<Measurement>& measure
     }
     std::printf("  Muster added rows: %s\n", tables.c_str());
     std::printf("  COPY (%s): %s CSV rows, %s of CSV; WAL written %s; %s; peer database %s\n",
-                Join(m.peer_tables).c_str(), Thousands(static_cast<double>(m.peer.csv_rows)).c_str(),
+                Join(m.peer_tables).c_str(),
+                Thousands(static_cast<double>(m.peer.csv_rows)).c_str(),
                 MiB(m.peer.csv_bytes).c_str(), MiB(m.peer.wal_bytes).c_str(),
                 CpuText(m.peer.server_cpu).c_str(), MiB(m.peer.database_bytes).c_str());
     std::printf(
@@ -626,11 +720,13 @@ Result<std::unique_ptr<Registry>> OpenMuster(const PostgresServer& server) {
 // and both peers' COPY of the same rows.
 class MusterTimer {
  public:
-  MusterTimer(const ServerCpuMeter& meter, PgConnection& admin) : meter_(meter), admin_(admin) {}
+  MusterTimer(const ServerCpuMeter& meter, PgConnection& admin, int port)
+      : meter_(meter), admin_(admin), port_(port) {}
 
   // Quiesces the server, takes the snapshot the peers export from, then starts the clock.
-  Status Start(Registry& registry) {
+  Status Start(Registry& registry, Measurement& m) {
     RETURN_IF_ERROR(Quiesce(admin_));
+    ASSIGN_OR_RETURN(m.round_trip, admin_.RoundTrip(kRoundTrips));
     ASSIGN_OR_RETURN(before_, TakeSnapshot(admin_));
     ASSIGN_OR_RETURN(autovacuum_before_, AutovacuumRuns(admin_));
     ASSIGN_OR_RETURN(Query pid, Query::Make(registry.connection(), "SELECT pg_backend_pid()"));
@@ -639,6 +735,8 @@ class MusterTimer {
     pid.Finish();
     ASSIGN_OR_RETURN(wal_before_, WalPosition(admin_));
     server_cpu_before_ = meter_.Read(backend_);
+    socket_ = FindServerSocket(port_, admin_.Socket());
+    segments_before_ = DataSegmentsSent(socket_);
     cpu_before_ = ProcessCpuTime();
     start_ = std::chrono::steady_clock::now();
     return Status::Ok();
@@ -649,6 +747,7 @@ class MusterTimer {
   Status Finish(std::unique_ptr<Registry>& registry, const PostgresServer& server, Peer& peer,
                 Peer& peer_all, Measurement& m) {
     ServerCpu server_cpu = meter_.Read(backend_);  // before the backend exits with the close
+    m.round_trips = DataSegmentsSent(socket_) - segments_before_;
     registry.reset();
     m.muster_seconds = SecondsSince(start_);
     m.muster_cpu = ProcessCpuTime() - cpu_before_;
@@ -668,7 +767,7 @@ class MusterTimer {
       if (added > 0) written.push_back(table);
     }
     m.events = m.muster_rows_by_table["ledger_events"];
-    RETURN_IF_ERROR(Settle(admin_));
+    RETURN_IF_ERROR(Settle(admin_, written));
 
     std::fprintf(stderr, "peer: COPY %s\n", Join(m.peer_tables).c_str());
     ASSIGN_OR_RETURN(m.peer, peer.Import(admin_, m.peer_tables, before_));
@@ -681,11 +780,14 @@ class MusterTimer {
  private:
   const ServerCpuMeter& meter_;
   PgConnection& admin_;
+  int port_;
   Snapshot before_;
   int64_t autovacuum_before_ = 0;
   long backend_ = 0;
   int64_t wal_before_ = 0;
   ServerCpu server_cpu_before_;
+  int socket_ = -1;
+  int64_t segments_before_ = 0;
   CpuTime cpu_before_;
   std::chrono::steady_clock::time_point start_;
 };
@@ -715,8 +817,7 @@ Status Run(const Options& options, const fs::path& dir) {
     settings += (settings.empty() ? "" : ", ") + std::string(name) + "=" + value;
   }
 
-  ASSIGN_OR_RETURN(auto connection,
-                   OpenStore(server->UrlFor(kMusterDatabase), OpenMode::kCreate));
+  ASSIGN_OR_RETURN(auto connection, OpenStore(server->UrlFor(kMusterDatabase), OpenMode::kCreate));
   ASSIGN_OR_RETURN(auto registry, Registry::Create(std::move(connection), profile_text,
                                                    std::string(kProfileId) + ".toml", start));
   std::vector<Measurement> measurements;
@@ -726,8 +827,8 @@ Status Run(const Options& options, const fs::path& dir) {
     Measurement m{.name = "persons", .unit = "person"};
     m.peer_tables = {"persons", "person_identifiers"};
     LoadOptions load{.count = options.persons, .seed = options.seed, .batch_size = options.batch};
-    MusterTimer timer(meter, *admin);
-    RETURN_IF_ERROR(timer.Start(*registry));
+    MusterTimer timer(meter, *admin, server->port());
+    RETURN_IF_ERROR(timer.Start(*registry, m));
     ProgressLine progress("muster: load persons");
     ASSIGN_OR_RETURN(m.rows,
                      LoadSyntheticPopulation(*registry, load, [&](int64_t done, int64_t total) {
@@ -745,8 +846,8 @@ Status Run(const Options& options, const fs::path& dir) {
     Selection selection{.limit = options.summonses};
     SummonsRequest request;
     request.batch = "bench";
-    MusterTimer timer(meter, *admin);
-    RETURN_IF_ERROR(timer.Start(*registry));
+    MusterTimer timer(meter, *admin, server->port());
+    RETURN_IF_ERROR(timer.Start(*registry, m));
     ProgressLine progress("muster: issue summonses");
     ASSIGN_OR_RETURN(BatchResult batch,
                      registry->IssueBatch(
@@ -816,6 +917,15 @@ int main(int argc, char** argv) {
   } else if (made_dir) {
     std::error_code error;
     fs::remove_all(dir, error);
+  } else {
+    // The peers remove their CSV files after each COPY; these are what an error left behind.
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+      std::string name = entry.path().filename().string();
+      if ((name.starts_with("peer-") || name.starts_with("peer_all-")) && name.ends_with(".csv")) {
+        fs::remove(entry.path(), error);
+      }
+    }
   }
   if (!status.ok()) {
     std::fprintf(stderr, "muster_pg_bench: %s\n", status.ToString().c_str());

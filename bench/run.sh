@@ -4,9 +4,11 @@
 #   bench/run.sh BUILD_DIR [muster_bench options…]
 #
 # Runs muster_bench (default sizes: 1,000,000 persons, 100,000 summonses; extra arguments are
-# passed to it, e.g. --persons 100000 --summonses 10000), then muster_micro_bench if it was
-# built, and tees everything to BUILD_DIR/bench-results.txt. Benchmarks are not pass/fail: the
-# script fails only if a benchmark cannot run. See docs/BENCHMARKS.md.
+# passed to it, e.g. --persons 100000 --summonses 10000), then muster_pg_bench, the same
+# workloads on a throwaway PostgreSQL server, with the same arguments (less --sqlite3), then
+# muster_micro_bench if it was built, and tees everything to BUILD_DIR/bench-results.txt.
+# Benchmarks are not pass/fail: the script fails only if a benchmark cannot run. See
+# docs/BENCHMARKS.md.
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -25,6 +27,30 @@ if ! command -v sqlite3 >/dev/null; then
   exit 1
 fi
 
+if [[ ! -x "$build_dir/muster_pg_bench" ]]; then
+  echo "bench/run.sh: $build_dir/muster_pg_bench is missing (build the target muster_pg_bench)" >&2
+  exit 1
+fi
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  echo "bench/run.sh: no PostgreSQL server under /usr/lib/postgresql/*/bin (Debian package postgresql); muster_pg_bench starts a throwaway one" >&2
+  exit 1
+fi
+
+# muster_pg_bench takes muster_bench's options except --sqlite3.
+pg_args=()
+skip_value=0
+for arg in "$@"; do
+  if ((skip_value)); then
+    skip_value=0
+    continue
+  fi
+  case $arg in
+    --sqlite3) skip_value=1 ;;
+    --sqlite3=*) ;;
+    *) pg_args+=("$arg") ;;
+  esac
+done
+
 results="$build_dir/bench-results.txt"
 {
   echo "# Muster benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -36,6 +62,10 @@ results="$build_dir/bench-results.txt"
 
 # Progress goes to stderr (the terminal); the report goes to stdout and into the file.
 "$build_dir/muster_bench" "$@" | tee -a "$results"
+
+echo | tee -a "$results"
+echo "## muster_pg_bench ${pg_args[*]}" | tee -a "$results"
+"$build_dir/muster_pg_bench" "${pg_args[@]}" | tee -a "$results"
 
 if [[ -x "$build_dir/muster_micro_bench" ]]; then
   echo | tee -a "$results"
