@@ -52,6 +52,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
 #include "app/population_loader.h"
 #include "app/progress.h"
 #include "registry/registry.h"
@@ -67,6 +68,14 @@ namespace muster {
 namespace {
 
 namespace fs = std::filesystem;
+using bench::CpuTime;
+using bench::Join;
+using bench::MiB;
+using bench::ProcessCpuTime;
+using bench::ReadFile;
+using bench::ReadProfile;
+using bench::SecondsSince;
+using bench::Thousands;
 using testing::PostgresServer;
 
 constexpr double kTargetRatio = 0.5;
@@ -122,29 +131,6 @@ struct Options {
   std::string dir;  // CSV scratch; empty: a fresh mkdtemp directory under /tmp, removed afterwards
   bool keep = false;
 };
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// CPU time in seconds, user and system.
-struct CpuTime {
-  double user = 0;
-  double system = 0;
-  double total() const { return user + system; }
-  CpuTime operator-(const CpuTime& other) const {
-    return {.user = user - other.user, .system = system - other.system};
-  }
-};
-
-CpuTime ProcessCpuTime() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& value) {
-    return static_cast<double>(value.tv_sec) + static_cast<double>(value.tv_usec) / 1e6;
-  };
-  return {.user = seconds(usage.ru_utime), .system = seconds(usage.ru_stime)};
-}
 
 // /proc/PID/stat of another process: its parent, its CPU time and that of its reaped children.
 struct ProcStat {
@@ -244,21 +230,6 @@ class ServerCpuMeter {
  private:
   long postmaster_ = 0;
 };
-
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream file(path);
-  if (!file) return NotFound("cannot read " + path.string());
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// The profile shipped in the source tree, or $MUSTER_PROFILES like the CLI.
-Result<std::string> ReadProfile() {
-  fs::path dir = MUSTER_SOURCE_DIR "/profiles";
-  if (const char* override_dir = std::getenv("MUSTER_PROFILES")) dir = override_dir;
-  return ReadFile(dir / (std::string(kProfileId) + ".toml"));
-}
 
 // A plain libpq connection for what the store interface does not do: COPY in both directions,
 // the server's own functions (WAL position, sizes), VACUUM and CHECKPOINT.
@@ -600,30 +571,6 @@ struct Measurement {
   }
 };
 
-std::string Thousands(double value) {
-  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
-  std::string out;
-  int count = 0;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (count > 0 && count % 3 == 0) out.insert(out.begin(), ',');
-    out.insert(out.begin(), *it);
-    ++count;
-  }
-  return out;
-}
-
-std::string MiB(int64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 std::string CpuText(const ServerCpu& cpu) {
   char text[160];
   std::snprintf(text, sizeof text,
@@ -793,7 +740,7 @@ class MusterTimer {
 };
 
 Status Run(const Options& options, const fs::path& dir) {
-  ASSIGN_OR_RETURN(std::string profile_text, ReadProfile());
+  ASSIGN_OR_RETURN(std::string profile_text, ReadProfile(kProfileId));
   ASSIGN_OR_RETURN(Instant start, ParseInstant(kSimulatedStart, "start"));
   std::fprintf(stderr, "starting a throwaway PostgreSQL server\n");
   // Declared first, so destroyed last: every connection closes before the server stops.

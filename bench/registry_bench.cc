@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "app/population_loader.h"
 #include "app/progress.h"
 #include "registry/registry.h"
@@ -58,6 +59,14 @@ namespace muster {
 namespace {
 
 namespace fs = std::filesystem;
+using bench::CpuTime;
+using bench::Join;
+using bench::MiB;
+using bench::ProcessCpuTime;
+using bench::ReadFile;
+using bench::ReadProfile;
+using bench::SecondsSince;
+using bench::Thousands;
 
 constexpr double kTargetRatio = 0.5;
 constexpr std::string_view kProfileId = "ru-127fz";
@@ -126,13 +135,6 @@ struct PeerRun {
   uintmax_t database_bytes = 0;  // after the import, closed
 };
 
-// CPU time this process has used so far, user and system, in seconds: beside the wall time it
-// tells computing from waiting for the disk.
-struct CpuTime {
-  double user = 0;
-  double system = 0;
-};
-
 // One workload's figures: Muster beside the peers.
 struct Measurement {
   std::string name;
@@ -164,19 +166,6 @@ struct Measurement {
   }
 };
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-CpuTime ProcessCpuTime() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& value) {
-    return static_cast<double>(value.tv_sec) + static_cast<double>(value.tv_usec) / 1e6;
-  };
-  return {.user = seconds(usage.ru_utime), .system = seconds(usage.ru_stime)};
-}
-
 // The size of a database's main file plus its WAL. Measure a closed database: an open one's
 // WAL keeps its high-water size.
 uintmax_t DatabaseBytes(const fs::path& database) {
@@ -189,27 +178,12 @@ uintmax_t DatabaseBytes(const fs::path& database) {
   return total;
 }
 
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream file(path);
-  if (!file) return NotFound("cannot read " + path.string());
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 Status WriteFile(const fs::path& path, std::string_view text) {
   std::ofstream file(path, std::ios::trunc);
   file << text;
   file.close();
   if (!file) return Internal("cannot write " + path.string());
   return Status::Ok();
-}
-
-// The profile shipped in the source tree, or $MUSTER_PROFILES like the CLI.
-Result<std::string> ReadProfile() {
-  fs::path dir = MUSTER_SOURCE_DIR "/profiles";
-  if (const char* override_dir = std::getenv("MUSTER_PROFILES")) dir = override_dir;
-  return ReadFile(dir / (std::string(kProfileId) + ".toml"));
 }
 
 // Runs `argv` and waits for it; the child's output goes to ours. Returns its wall time in
@@ -385,30 +359,6 @@ class Peer {
   std::map<std::string, int64_t> expected_rows_;  // table → rows the peer should hold
 };
 
-std::string Thousands(double value) {
-  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
-  std::string out;
-  int count = 0;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (count > 0 && count % 3 == 0) out.insert(out.begin(), ',');
-    out.insert(out.begin(), *it);
-    ++count;
-  }
-  return out;
-}
-
-std::string MiB(uintmax_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 void PrintReport(const Options& options, const std::vector<Measurement>& measurements,
                  const std::string& peer_schema, const std::string& sqlite_version) {
   std::printf("\nmuster_bench: Muster's write path beside sqlite3 .import of the same rows\n");
@@ -459,12 +409,12 @@ void PrintReport(const Options& options, const std::vector<Measurement>& measure
     std::printf(
         "  .import (%s): %s CSV rows, %s of CSV; peer database %s\n", Join(m.peer_tables).c_str(),
         Thousands(static_cast<double>(m.peer.csv_rows)).c_str(),
-        MiB(static_cast<uintmax_t>(m.peer.csv_bytes)).c_str(), MiB(m.peer.database_bytes).c_str());
+        MiB(m.peer.csv_bytes).c_str(), MiB(m.peer.database_bytes).c_str());
     std::printf(
         "  .import of every row Muster added (informative): %s CSV rows, %s of CSV in "
         "%.2f s; Muster / this = %.2fx\n",
         Thousands(static_cast<double>(m.peer_all.csv_rows)).c_str(),
-        MiB(static_cast<uintmax_t>(m.peer_all.csv_bytes)).c_str(), m.peer_all.seconds,
+        MiB(m.peer_all.csv_bytes).c_str(), m.peer_all.seconds,
         m.AllRowsRatio());
   }
   std::printf("\npeer schema (Muster's own CREATE statements):\n%s\n", peer_schema.c_str());
@@ -528,7 +478,7 @@ Status Settle(std::unique_ptr<Registry>& registry, const fs::path& muster_db,
 
 Status Run(const Options& options, Scratch& scratch) {
   ASSIGN_OR_RETURN(std::string sqlite_version, SqliteVersion(options, scratch));
-  ASSIGN_OR_RETURN(std::string profile_text, ReadProfile());
+  ASSIGN_OR_RETURN(std::string profile_text, ReadProfile(kProfileId));
   ASSIGN_OR_RETURN(Instant start, ParseInstant(kSimulatedStart, "start"));
   fs::path muster_db = scratch.Database("muster.db");
   ASSIGN_OR_RETURN(auto connection, OpenStore("sqlite:" + muster_db.string(), OpenMode::kCreate));
