@@ -12,8 +12,11 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libhowardhinnant-date-dev tzdata libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core libcsv-dev
+  # tools the tests use on Muster's output: PDF text and pages, QR decoding
+  poppler-utils zbar-tools
   # peers for the benchmarks in bench/
-  sqlite3
+  sqlite3 wrk nginx-light redis-server redis-tools
   # PostgreSQL: libpq for the engine; the server for the throwaway test server and the bench peer
   libpq-dev postgresql
 )

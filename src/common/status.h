@@ -25,6 +25,9 @@ enum class StatusCode {
   kDataLoss,            // the ledger's hash chain or a projection does not verify
   kUnavailable,         // the database is busy or unreachable; retrying may help
   kInternal,            // a broken invariant inside Muster
+  kUnauthenticated,     // no credentials, or credentials that are unknown, expired or revoked
+  kPermissionDenied,    // the caller is known but lacks the scope or the jurisdiction
+  kResourceExhausted,   // the caller is over a rate limit; the message says when to retry
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -73,6 +76,15 @@ inline Status Unavailable(std::string message) {
 }
 inline Status Internal(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));
+}
+inline Status Unauthenticated(std::string message) {
+  return Status(StatusCode::kUnauthenticated, std::move(message));
+}
+inline Status PermissionDenied(std::string message) {
+  return Status(StatusCode::kPermissionDenied, std::move(message));
+}
+inline Status ResourceExhausted(std::string message) {
+  return Status(StatusCode::kResourceExhausted, std::move(message));
 }
 
 // Result<T> holds either a value or a non-OK Status.

@@ -37,6 +37,15 @@ ProblemKind KindFor(StatusCode code) {
               "Stored data does not verify"};
     case StatusCode::kInternal:
       return {beast_http::status::internal_server_error, "/problems/internal", "Internal error"};
+    case StatusCode::kUnauthenticated:
+      return {beast_http::status::unauthorized, "/problems/unauthenticated",
+              "Credentials missing, unknown, expired or revoked"};
+    case StatusCode::kPermissionDenied:
+      return {beast_http::status::forbidden, "/problems/forbidden",
+              "Not permitted for this caller"};
+    case StatusCode::kResourceExhausted:
+      return {beast_http::status::too_many_requests, "/problems/rate-limited",
+              "Too many requests"};
   }
   return {beast_http::status::internal_server_error, "/problems/internal", "Internal error"};
 }

@@ -221,6 +221,74 @@ CREATE TABLE due_actions (
 CREATE INDEX due_actions_due ON due_actions (due_at, action_id);
 CREATE INDEX due_actions_summons ON due_actions (summons_id);
 )SQL"},
+      {2, "identity and access journal", R"SQL(
+-- Who may use Muster: officers (Argon2id password + TOTP), agency systems (API keys),
+-- citizens (sessions opened by the identity provider), administrators.
+CREATE TABLE accounts (
+  account_id     {key} PRIMARY KEY,
+  login          TEXT NOT NULL UNIQUE,
+  kind           TEXT NOT NULL,
+  display_name   TEXT NOT NULL,
+  password_hash  TEXT,
+  totp_secret    TEXT,
+  totp_last_step BIGINT,
+  person_id      BIGINT,
+  consumer       TEXT,
+  created_at     BIGINT NOT NULL,
+  revoked_at     BIGINT,
+  failed_logins  INTEGER NOT NULL DEFAULT 0,
+  locked_until   BIGINT
+);
+CREATE INDEX accounts_person ON accounts (person_id);
+
+-- What an account may do, and where: jurisdiction is 'all', 'region:RYA' or 'office:RYA-01'.
+CREATE TABLE account_grants (
+  account_id   BIGINT NOT NULL REFERENCES accounts (account_id),
+  scope        TEXT NOT NULL,
+  jurisdiction TEXT NOT NULL,
+  PRIMARY KEY (account_id, scope, jurisdiction)
+);
+
+-- Sessions and API keys, by the SHA-256 of the bearer token (the token itself is never stored).
+CREATE TABLE credentials (
+  credential_id {key} PRIMARY KEY,
+  account_id    BIGINT NOT NULL REFERENCES accounts (account_id),
+  kind          TEXT NOT NULL,
+  token_hash    TEXT NOT NULL UNIQUE,
+  label         TEXT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  expires_at    BIGINT NOT NULL,
+  revoked_at    BIGINT
+);
+CREATE INDEX credentials_account ON credentials (account_id);
+
+-- Every read of a person's data and every check: append-only and hash-chained like the
+-- ledger, so a citizen's list of who read their record cannot be quietly edited.
+CREATE TABLE access_journal (
+  entry_id    {key} PRIMARY KEY,
+  at          BIGINT NOT NULL,
+  account_id  BIGINT,
+  actor       TEXT NOT NULL,
+  actor_kind  TEXT NOT NULL,
+  person_id   BIGINT,
+  action      TEXT NOT NULL,
+  resource    TEXT NOT NULL,
+  fields      TEXT NOT NULL,
+  purpose     TEXT NOT NULL,
+  outcome     TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+);
+CREATE INDEX access_journal_person ON access_journal (person_id, entry_id);
+
+CREATE TABLE access_journal_head (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  entry_id BIGINT NOT NULL,
+  hash     TEXT NOT NULL
+);
+INSERT INTO access_journal_head (id, entry_id, hash)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+)SQL"},
   };
   return migrations;
 }

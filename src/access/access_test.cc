@@ -1,0 +1,271 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "access/access_journal.h"
+#include "access/identity_store.h"
+#include "access/passwords.h"
+#include "access/principal.h"
+#include "access/rate_limiter.h"
+#include "store/engines/open.h"
+#include "store/migrations.h"
+#include "testing/temp_dir.h"
+#include "testing/test_store.h"
+
+namespace muster::access {
+namespace {
+
+Instant At(std::string_view text) { return *ParseInstant(text, "test"); }
+
+Grant MakeGrant(std::string scope, std::string_view where) {
+  return {std::move(scope), *Jurisdiction::Parse(where, "test")};
+}
+
+TEST(TotpTest, MatchesRfc6238Vectors) {
+  // RFC 6238 appendix B, SHA-1 secret "12345678901234567890", truncated to six digits.
+  std::string secret = Base32Encode("12345678901234567890");
+  EXPECT_EQ(*TotpCode(secret, 59 / 30), "287082");
+  EXPECT_EQ(*TotpCode(secret, 1111111109 / 30), "081804");
+  EXPECT_EQ(*TotpCode(secret, 1234567890 / 30), "005924");
+  EXPECT_EQ(*TotpCode(secret, 2000000000 / 30), "279037");
+}
+
+TEST(TotpTest, AcceptsAdjacentStepsOnceEach) {
+  std::string secret = NewTotpSecret();
+  Instant now = At("2026-11-29T10:00:15Z");
+  std::string previous = *TotpCode(secret, TotpStep(now) - 1);
+  auto step = MatchTotp(secret, previous, now, std::nullopt);
+  ASSERT_TRUE(step);
+  EXPECT_FALSE(MatchTotp(secret, previous, now, *step)) << "a code must not be accepted twice";
+  std::string stale = *TotpCode(secret, TotpStep(now) - 3);
+  EXPECT_FALSE(MatchTotp(secret, stale, now, std::nullopt));
+  EXPECT_FALSE(MatchTotp(secret, "12345", now, std::nullopt));
+}
+
+TEST(Base32Test, RoundTrips) {
+  for (std::string text : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
+    EXPECT_EQ(*Base32Decode(Base32Encode(text), "t"), text);
+  }
+  EXPECT_EQ(Base32Encode("foobar"), "MZXW6YTBOI");
+  EXPECT_FALSE(Base32Decode("01!", "t").ok());
+}
+
+TEST(PasswordTest, HashesWithArgon2idAndVerifies) {
+  auto hash = HashPassword("correct horse battery");
+  ASSERT_TRUE(hash.ok());
+  EXPECT_TRUE(hash->starts_with("$argon2id$"));
+  EXPECT_TRUE(VerifyPassword(*hash, "correct horse battery"));
+  EXPECT_FALSE(VerifyPassword(*hash, "correct horse batterz"));
+  EXPECT_EQ(HashPassword("short").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(PrincipalTest, JurisdictionDecidesPerRecord) {
+  Principal officer{.kind = PrincipalKind::kOfficer,
+                    .login = "petrova",
+                    .grants = {MakeGrant("summons.issue", "office:RYA-01"),
+                               MakeGrant("person.read", "region:RYA")}};
+  RecordPlace ryazan_01{.person_id = 1, .region = "RYA", .office = "RYA-01"};
+  RecordPlace ryazan_02{.person_id = 2, .region = "RYA", .office = "RYA-02"};
+  RecordPlace moscow{.person_id = 3, .region = "MOW", .office = "MOW-01"};
+  EXPECT_TRUE(officer.Authorize("summons.issue", ryazan_01).ok());
+  EXPECT_EQ(officer.Authorize("summons.issue", ryazan_02).code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(officer.Authorize("person.read", ryazan_02).ok());
+  EXPECT_EQ(officer.Authorize("person.read", moscow).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(officer.Authorize("audit.read", ryazan_01).code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(officer.AuthorizeArea("summons.issue", std::nullopt, std::string("RYA-01")).ok());
+  EXPECT_FALSE(officer.AuthorizeArea("summons.issue", std::string("RYA"), std::nullopt).ok());
+  EXPECT_FALSE(officer.AuthorizeArea("summons.issue", std::nullopt, std::nullopt).ok());
+
+  Principal citizen{.kind = PrincipalKind::kCitizen, .login = "citizen-1", .person_id = 1};
+  EXPECT_TRUE(citizen.Authorize("person.read", ryazan_01).ok());
+  EXPECT_TRUE(citizen.Authorize("objection.file", ryazan_01).ok());
+  EXPECT_FALSE(citizen.Authorize("person.read", ryazan_02).ok());
+  EXPECT_FALSE(citizen.Authorize("summons.issue", ryazan_01).ok());
+}
+
+TEST(PrincipalTest, JurisdictionParsingNamesTheField) {
+  EXPECT_EQ(Jurisdiction::Parse("region:RYA", "j")->ToString(), "region:RYA");
+  EXPECT_EQ(Jurisdiction::Parse("office:MOW-07", "j")->ToString(), "office:MOW-07");
+  EXPECT_EQ(Jurisdiction::Parse("all", "j")->ToString(), "all");
+  auto bad = Jurisdiction::Parse("region:XXX", "grants");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().message().starts_with("grants: "));
+}
+
+TEST(RateLimiterTest, RefillsAndSaysHowLongToWait) {
+  RateLimiter limiter(2, 3);
+  auto t0 = RateLimiter::Clock::time_point{} + std::chrono::hours(1);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.Take("a", t0).count(), 0);
+  EXPECT_GE(limiter.Take("a", t0).count(), 1);
+  EXPECT_EQ(limiter.Take("b", t0).count(), 0) << "buckets are per caller";
+  EXPECT_EQ(limiter.Take("a", t0 + std::chrono::seconds(1)).count(), 0);
+}
+
+class IdentityStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto connection = OpenStore(testing::StoreUrl(dir_, "identity"), OpenMode::kCreate);
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_ = std::move(connection).value();
+    ASSERT_TRUE(Migrate(*connection_).ok());
+    store_ = std::make_unique<IdentityStore>(*connection_);
+  }
+
+  CreatedAccount AddOfficer(const std::string& login) {
+    auto created = store_->CreateAccount(
+        {.kind = PrincipalKind::kOfficer,
+         .login = login,
+         .display_name = "Officer " + login,
+         .password = "a long enough password",
+         .grants = {MakeGrant("person.read", "region:RYA")}},
+        now_);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? *created : CreatedAccount{};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<IdentityStore> store_;
+  Instant now_ = At("2026-11-29T10:00:00Z");
+};
+
+TEST_F(IdentityStoreTest, OfficerLogsInWithPasswordAndTotp) {
+  CreatedAccount officer = AddOfficer("petrova");
+  std::string code = *TotpCode(officer.totp_secret, TotpStep(now_));
+  auto session = store_->Login("petrova", "a long enough password", code, now_);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto principal = store_->Authenticate(session->token, now_ + std::chrono::minutes(5));
+  ASSERT_TRUE(principal.ok()) << principal.status().ToString();
+  EXPECT_EQ(principal->login, "petrova");
+  EXPECT_EQ(principal->kind, PrincipalKind::kOfficer);
+  ASSERT_EQ(principal->grants.size(), 1u);
+  EXPECT_EQ(principal->grants[0].jurisdiction.ToString(), "region:RYA");
+  // The same code cannot be replayed for a second session.
+  EXPECT_EQ(store_->Login("petrova", "a long enough password", code, now_).status().code(),
+            StatusCode::kUnauthenticated);
+}
+
+TEST_F(IdentityStoreTest, WrongPasswordOrCodeLooksTheSameAndLocksOut) {
+  CreatedAccount officer = AddOfficer("sidorov");
+  std::string code = *TotpCode(officer.totp_secret, TotpStep(now_));
+  auto wrong_password = store_->Login("sidorov", "not the password!", code, now_);
+  auto wrong_code = store_->Login("sidorov", "a long enough password", "000000", now_);
+  auto unknown = store_->Login("nobody", "a long enough password", code, now_);
+  EXPECT_EQ(wrong_password.status().message(), wrong_code.status().message());
+  EXPECT_EQ(wrong_code.status().message(), unknown.status().message());
+  for (int i = 0; i < 3; ++i) (void)store_->Login("sidorov", "not the password!", code, now_);
+  auto locked = store_->Login("sidorov", "a long enough password", code, now_);
+  EXPECT_EQ(locked.status().code(), StatusCode::kResourceExhausted) << locked.status().ToString();
+  Instant later = now_ + std::chrono::minutes(16);
+  auto after = store_->Login("sidorov", "a long enough password",
+                             *TotpCode(officer.totp_secret, TotpStep(later)), later);
+  EXPECT_TRUE(after.ok()) << after.status().ToString();
+}
+
+TEST_F(IdentityStoreTest, CredentialsExpireAndRevoke) {
+  ASSERT_TRUE(store_->CreateAccount({.kind = PrincipalKind::kAgency,
+                                     .login = "border",
+                                     .display_name = "Border service",
+                                     .grants = {MakeGrant("measure.check", "all")},
+                                     .consumer = "border"},
+                                    now_)
+                  .ok());
+  auto key = store_->IssueApiKey("border", "gateway", now_, std::chrono::hours(1));
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_TRUE(store_->Authenticate(key->token, now_ + std::chrono::minutes(59)).ok());
+  EXPECT_EQ(store_->Authenticate(key->token, now_ + std::chrono::minutes(61)).status().code(),
+            StatusCode::kUnauthenticated);
+  auto second = store_->IssueApiKey("border", "gateway 2", now_);
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(store_->RevokeCredential(second->credential_id, now_).ok());
+  EXPECT_EQ(store_->Authenticate(second->token, now_).status().message(), "credentials: revoked");
+  auto third = store_->IssueApiKey("border", "gateway 3", now_);
+  ASSERT_TRUE(store_->RevokeAccount("border", now_).ok());
+  EXPECT_FALSE(store_->Authenticate(third->token, now_).ok());
+  EXPECT_EQ(store_->IssueApiKey("border", "again", now_).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Authenticate("mak_forged", now_).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(IdentityStoreTest, CitizenSessionsAreForTheirOwnRecord) {
+  auto session = store_->StartCitizenSession(42, now_);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto again = store_->StartCitizenSession(42, now_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(session->account_id, again->account_id) << "one account per citizen";
+  auto principal = store_->Authenticate(session->token, now_);
+  ASSERT_TRUE(principal.ok());
+  EXPECT_EQ(principal->kind, PrincipalKind::kCitizen);
+  EXPECT_EQ(principal->person_id, 42);
+  EXPECT_FALSE(store_->Authenticate(session->token, now_ + std::chrono::minutes(31)).ok());
+}
+
+TEST_F(IdentityStoreTest, RejectsBadAccounts) {
+  AddOfficer("duplicate");
+  EXPECT_EQ(store_->CreateAccount({.login = "duplicate", .display_name = "x",
+                                   .password = "a long enough password"},
+                                  now_)
+                .status()
+                .code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->CreateAccount({.login = "Bad Login", .display_name = "x",
+                                   .password = "a long enough password"},
+                                  now_)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateAccount({.login = "weak", .display_name = "x", .password = "short"}, now_)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateAccount({.login = "scopeless", .display_name = "x",
+                                   .password = "a long enough password",
+                                   .grants = {{"everything", Jurisdiction{}}}},
+                                  now_)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(IdentityStoreTest, JournalChainsEntriesAndFindsTampering) {
+  auto journal_connection = OpenStore(testing::StoreUrl(dir_, "identity"), OpenMode::kExisting);
+  ASSERT_TRUE(journal_connection.ok());
+  auto journal = AccessJournal::Start(std::move(journal_connection).value());
+  ASSERT_TRUE(journal.ok());
+  // Several threads append at once; group commit takes them together.
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        AccessEntry entry{.at = now_, .account_id = 1, .actor = "officer:petrova",
+                          .actor_kind = "officer", .person_id = 7 + (i % 2),
+                          .action = "read", .resource = "GET /persons/{id}", .fields = "card",
+                          .purpose = "thread " + std::to_string(t), .outcome = "ok"};
+        Status appended = (*journal)->AppendAndWait({entry});
+        EXPECT_TRUE(appended.ok()) << appended.ToString();
+      }
+    });
+  }
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ((*journal)->entries_written(), 100);
+  auto of_seven = ReadAccessesOfPerson(*connection_, 7, 1000);
+  ASSERT_TRUE(of_seven.ok());
+  EXPECT_EQ(of_seven->size(), 52u);  // 13 of each thread's 25
+  EXPECT_GT(of_seven->front().entry_id, of_seven->back().entry_id) << "newest first";
+  auto page = ReadAccessesOfPerson(*connection_, 7, 10, of_seven->at(9).entry_id);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->front().entry_id, of_seven->at(10).entry_id);
+
+  auto check = VerifyAccessJournal(*connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->entries, 100);
+  EXPECT_FALSE(check->first_bad_entry);
+  ASSERT_TRUE(ExecuteSql(*connection_, "UPDATE access_journal SET actor = 'nobody' WHERE entry_id = 40")
+                  .ok());
+  check = VerifyAccessJournal(*connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->first_bad_entry, 40);
+}
+
+}  // namespace
+}  // namespace muster::access
