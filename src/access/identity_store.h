@@ -69,6 +69,10 @@ class IdentityStore {
  public:
   explicit IdentityStore(Connection& connection, IdentityPolicy policy = {});
 
+  // The store connection, for lookups that must run on the identity thread (a citizen's
+  // SNILS at login).
+  Connection& connection() { return connection_; }
+
   // kAlreadyExists for a login in use; kInvalidArgument for a bad login, password or grant.
   Result<CreatedAccount> CreateAccount(const NewAccount& account, Instant now);
   // The citizen account of `person_id`, created on first use ("citizen-<id>").

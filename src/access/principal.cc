@@ -18,8 +18,9 @@ const std::vector<std::string_view>& AllScopes() {
 }
 
 bool CitizenMayOnOwnRecord(std::string_view scope) {
+  // Reading their record, the reads of it (audit), and filing excuses and objections.
   return scope == scope::kPersonRead || scope == scope::kExcuseFile ||
-         scope == scope::kObjectionFile;
+         scope == scope::kObjectionFile || scope == scope::kAuditRead;
 }
 
 std::string_view PrincipalKindName(PrincipalKind kind) {

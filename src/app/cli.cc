@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/accounts.h"
 #include "app/demo.h"
 #include "app/population_loader.h"
 #include "app/progress.h"
@@ -524,12 +525,24 @@ int RunCli(int argc, char** argv) {
   // serve
   std::string listen = "127.0.0.1:8080";
   int io_threads = 1;
+  bool demo_logins = false;
+  std::string web_root;
+  double rate_limit = 100;
+  double rate_burst = 200;
   auto* serve = app.add_subcommand("serve", "serve the HTTP API until SIGINT or SIGTERM (docs/HTTP.md)");
   serve->add_option("--listen", listen, "ADDRESS:PORT to listen on (port 0: any free port)")->capture_default_str();
   serve->add_option("--threads", io_threads, "I/O threads (database work runs on one worker)")->capture_default_str();
+  serve->add_option("--web", web_root, "serve the built front end from this directory (web/dist)");
+  serve->add_flag("--demo-logins", demo_logins, "enable citizen demo login by SNILS (demo registries only)");
+  serve->add_option("--rate-limit", rate_limit, "requests per second per caller (0: no limit)")->capture_default_str();
+  serve->add_option("--rate-burst", rate_burst, "burst per caller")->capture_default_str();
   serve->callback(run([&] {
     http::ServerOptions options;
     options.io_threads = io_threads;
+    options.rate_limit = rate_limit;
+    options.rate_burst = rate_burst;
+    options.demo_logins = demo_logins;
+    options.web_root = web_root;
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos) return Fail(InvalidArgument("listen: expected ADDRESS:PORT, got '" + listen + "'"));
     options.address = listen.substr(0, colon);
@@ -545,7 +558,11 @@ int RunCli(int argc, char** argv) {
     options.port = static_cast<uint16_t>(port);
     auto registry = OpenRegistry(globals);
     if (!registry.ok()) return Fail(registry.status());
-    auto server = http::HttpServer::Create(std::move(registry).value(), options);
+    if (demo_logins && !(*registry)->simulated()) {
+      return Fail(FailedPrecondition("demo-logins: only on a demo registry (simulated clock)"));
+    }
+    auto connect = [&globals] { return OpenStore(globals.store, OpenMode::kExisting); };
+    auto server = http::HttpServer::Create(std::move(registry).value(), connect, options);
     if (!server.ok()) return Fail(server.status());
     (*server)->StopOnSignals();
     (*server)->Start();
@@ -566,6 +583,8 @@ int RunCli(int argc, char** argv) {
   demo->add_option("--campaign", demo_options.campaign_size, "summonses in the main batch")->capture_default_str();
   demo->add_option("--start", demo_start)->capture_default_str();
   demo->add_option("--profile", profile_name)->capture_default_str();
+  std::string credentials_file;
+  demo->add_option("--credentials", credentials_file, "write demo accounts' credentials to this file (0600)");
   demo->callback(run([&] {
     auto start = ParseInstant(demo_start, "start");
     if (!start.ok()) return Fail(start.status());
@@ -589,8 +608,15 @@ int RunCli(int argc, char** argv) {
     if (!result.ok()) return Fail(result.status());
     std::printf("\n");
     PrintStats(*result);
+    if (!credentials_file.empty()) {
+      auto accounts = CreateDemoAccounts(**registry, credentials_file);
+      if (!accounts.ok()) return Fail(accounts.status());
+      std::printf("demo accounts: %zu, credentials in %s\n", accounts->size(), credentials_file.c_str());
+    }
     return 0;
   }));
+
+  AddAccountCommands(app, globals.store, exit_code);
 
   try {
     app.parse(argc, argv);

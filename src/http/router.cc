@@ -36,8 +36,9 @@ std::optional<Parameters> MatchPattern(std::string_view pattern, std::string_vie
 }  // namespace
 
 void Router::Add(beast_http::verb method, std::string pattern, Execution execution,
-                 Handler handler) {
-  routes_.push_back(Route{method, std::move(pattern), execution, std::move(handler)});
+                 Access access, std::string_view scope, Handler handler) {
+  routes_.push_back(Route{method, std::move(pattern), execution, access, std::string(scope),
+                          std::move(handler)});
 }
 
 Router::Match Router::Find(beast_http::verb method, std::string_view path) const {

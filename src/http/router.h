@@ -13,6 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "access/access_journal.h"
+#include "access/identity_store.h"
+#include "access/principal.h"
+#include "common/time.h"
 #include "http/problem.h"
 
 namespace muster {
@@ -23,16 +27,38 @@ namespace muster::http {
 
 using Parameters = std::map<std::string, std::string, std::less<>>;
 
-// What a handler sees: the message, the path captures and the decoded query parameters.
+// What the server offers every handler besides the request.
+struct ApiEnvironment {
+  bool demo_logins = false;              // POST /auth/citizen/demo is enabled
+  bool secure_cookies = false;           // TLS: session cookies get the Secure attribute
+  const Clock* identity_clock = nullptr;  // real time for sessions and TOTP
+  // Drops a token from the server's authentication cache (after logout).
+  std::function<void(const std::string& token)> forget_token;
+};
+
+// What a handler sees: the message, the path captures, the decoded query parameters, and for
+// authenticated routes the caller. Handlers that disclose or touch a person's data add an
+// entry to `accesses`; the server answers only once those entries are durable.
 struct RouteRequest {
   const Request& message;
   Parameters path;
   Parameters query;
+  const access::Principal* principal = nullptr;          // null on public routes
+  std::vector<access::AccessEntry>* accesses = nullptr;  // never null
+  access::IdentityStore* identity = nullptr;             // kIdentity routes only
+  const ApiEnvironment* environment = nullptr;           // never null
+  std::string remote;                                    // the client's address
 };
 
 enum class Execution {
   kInline,          // cheap and registry-free: runs on the I/O thread (health, metrics)
   kRegistryWorker,  // touches the Registry: runs on the worker thread that owns it
+  kIdentity,        // touches accounts and credentials: runs on the identity thread
+};
+
+enum class Access {
+  kPublic,         // anyone (health, metrics, the profile, login, notice verification)
+  kAuthenticated,  // a valid session or API key; the handler checks scope and jurisdiction
 };
 
 // A handler returns a complete response; the server sets its version and keep-alive. For
@@ -43,13 +69,17 @@ struct Route {
   beast_http::verb method;
   std::string pattern;  // also the route's label in metrics
   Execution execution;
+  Access access;
+  std::string scope;  // the scope the handler requires ("" for none), for docs and tests
   Handler handler;
 };
 
 class Router {
  public:
   // Adds a route. Patterns must be unique per method; the first added wins otherwise.
-  void Add(beast_http::verb method, std::string pattern, Execution execution, Handler handler);
+  void Add(beast_http::verb method, std::string pattern, Execution execution, Access access,
+           std::string_view scope, Handler handler);
+  const std::vector<Route>& routes() const { return routes_; }
 
   struct Match {
     const Route* route = nullptr;  // null: no route for this method

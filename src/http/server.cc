@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "common/crypto.h"
 #include "http/api.h"
 
 namespace muster::http {
@@ -14,7 +15,7 @@ namespace muster::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // One connection. The stream and `idle` are touched only on the stream's strand.
 struct HttpServer::Session {
@@ -28,15 +29,31 @@ HttpServer::HttpServer(std::unique_ptr<Registry> registry, ServerOptions options
       io_(options_.io_threads),
       control_(asio::make_strand(io_)),
       registry_(std::move(registry)),
+      limiter_(options_.rate_limit, options_.rate_burst),
       acceptor_(control_),
       signals_(control_),
       scheduler_timer_(control_),
       grace_timer_(control_),
-      router_(MakeApiRouter(metrics_)) {}
+      router_(MakeApiRouter(metrics_)) {
+  environment_.demo_logins = options_.demo_logins;
+  environment_.identity_clock = &identity_clock();
+  environment_.forget_token = [this](const std::string& token) {
+    std::lock_guard lock(auth_cache_mutex_);
+    auth_cache_.erase(Sha256Hex(token));
+  };
+}
+
+const Clock& HttpServer::identity_clock() const {
+  return options_.identity_clock != nullptr ? *options_.identity_clock : system_clock_;
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry> registry,
+                                                       const StoreConnector& connect,
                                                        ServerOptions options) {
   if (registry == nullptr) return Internal("server: no registry");
+  if (options.rate_limit > 0 && options.rate_burst < 1) {
+    return InvalidArgument("rate-burst: must be at least 1");
+  }
   if (options.io_threads < 1) return InvalidArgument("threads: must be at least 1");
   boost::system::error_code error;
   asio::ip::address address = asio::ip::make_address(options.address, error);
@@ -52,6 +69,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry>
   }
   server->port_ = server->acceptor_.local_endpoint(error).port();
   if (error) return Unavailable("listen: " + error.message());
+  // Identity and the access journal each get a connection of their own, so neither a login's
+  // password hashing nor a journal commit ever waits behind registry work, or the reverse.
+  if (!server->options_.web_root.empty()) {
+    ASSIGN_OR_RETURN(server->web_, StaticFiles::Load(server->options_.web_root));
+  }
+  ASSIGN_OR_RETURN(server->identity_connection_, connect());
+  server->identity_ = std::make_unique<access::IdentityStore>(*server->identity_connection_);
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> journal_connection, connect());
+  ASSIGN_OR_RETURN(server->journal_, access::AccessJournal::Start(std::move(journal_connection)));
   return server;
 }
 
@@ -98,6 +124,7 @@ void HttpServer::Wait() {
     // Every worker job is awaited by a session or the scheduler, which hold the io_context's
     // work; with the I/O threads gone the worker is idle.
     worker_.join();
+    identity_pool_.join();
   });
 }
 
@@ -182,6 +209,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
   beast::tcp_stream& stream = session->stream;
   beast::flat_buffer buffer;
   boost::system::error_code error;
+  std::string remote = stream.socket().remote_endpoint(error).address().to_string();
   for (;;) {
     if (buffer.size() == 0) {
       // Between requests: idle until the next request's first byte.
@@ -201,7 +229,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
     stream.expires_after(options_.read_timeout);
     co_await beast_http::async_read(stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, error));
-    Clock::time_point started = Clock::now();
+    SteadyClock::time_point started = SteadyClock::now();
     std::string route_label = "unmatched";
     Response response;
     bool keep_alive = false;
@@ -222,7 +250,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
       response = ProblemResponse(*problem, 11, false);
     } else {
       const Request& request = parser.get();
-      response = co_await Handle(request, route_label);
+      response = co_await Handle(request, route_label, remote);
       response.version(request.version());
       keep_alive = request.keep_alive() && !stopping_;
     }
@@ -230,20 +258,109 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
     stream.expires_after(options_.write_timeout);
     co_await beast_http::async_write(stream, response,
                                      asio::redirect_error(asio::use_awaitable, error));
-    metrics_.Record(route_label, response.result_int(), Clock::now() - started);
+    metrics_.Record(route_label, response.result_int(), SteadyClock::now() - started);
     if (error || !keep_alive) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, error);
   stream.close();
 }
 
-asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string& route_label) {
+namespace {
+
+// The bearer token of a request: "Authorization: Bearer T", "X-Api-Key: T" or the session
+// cookie set at login (for the browser front end).
+std::optional<std::string> BearerToken(const Request& request) {
+  if (auto header = request.find(beast_http::field::authorization); header != request.end()) {
+    std::string_view value = header->value();
+    if (value.size() > 7 && (value.starts_with("Bearer ") || value.starts_with("bearer "))) {
+      return std::string(value.substr(7));
+    }
+    return std::string();  // present but not a bearer credential: unauthenticated
+  }
+  if (auto header = request.find("X-Api-Key"); header != request.end()) {
+    return std::string(header->value());
+  }
+  if (auto header = request.find(beast_http::field::cookie); header != request.end()) {
+    std::string_view cookies = header->value();
+    constexpr std::string_view kName = "muster_session=";
+    for (size_t at = 0; at < cookies.size();) {
+      size_t end = cookies.find(';', at);
+      std::string_view cookie = cookies.substr(at, end == std::string_view::npos ? end : end - at);
+      while (cookie.starts_with(' ')) cookie.remove_prefix(1);
+      if (cookie.starts_with(kName)) return std::string(cookie.substr(kName.size()));
+      if (end == std::string_view::npos) break;
+      at = end + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+Response Unauthorized(const Status& status) {
+  Response response = ProblemResponse(ProblemFromStatus(status), 11, true);
+  response.set(beast_http::field::www_authenticate, "Bearer realm=\"muster\"");
+  return response;
+}
+
+}  // namespace
+
+asio::awaitable<Result<access::Principal>> HttpServer::Authenticate(const std::string& token) {
+  std::string hash = Sha256Hex(token);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(auth_cache_mutex_);
+    auto cached = auth_cache_.find(hash);
+    if (cached != auth_cache_.end()) {
+      if (now - cached->second.cached_at < options_.auth_cache_ttl &&
+          cached->second.principal.expires_at > identity_clock().Now()) {
+        co_return cached->second.principal;
+      }
+      auth_cache_.erase(cached);
+    }
+  }
+  Result<access::Principal> principal = co_await OnPool<Result<access::Principal>>(
+      identity_pool_,
+      [this, &token]() -> Result<access::Principal> {
+        return identity_->Authenticate(token, identity_clock().Now());
+      });
+  if (principal.ok()) {
+    std::lock_guard lock(auth_cache_mutex_);
+    if (auth_cache_.size() > 100000) auth_cache_.clear();  // bounded; refills on demand
+    auth_cache_[hash] = CachedPrincipal{*principal, now};
+  }
+  co_return principal;
+}
+
+asio::awaitable<Status> HttpServer::Journal(std::vector<access::AccessEntry> entries) {
+  auto initiate = [this, entries = std::move(entries)](auto handler) mutable {
+    auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
+    // The journal's callback must be copyable; the coroutine's handler is move-only.
+    auto shared = std::make_shared<std::pair<decltype(handler), decltype(work)>>(
+        std::move(handler), std::move(work));
+    journal_->Append(std::move(entries), [shared](Status status) {
+      auto executor = shared->second.get_executor();
+      asio::post(executor, [shared, status = std::move(status)]() mutable {
+        std::move(shared->first)(std::move(status));
+      });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
+      std::move(initiate), asio::use_awaitable);
+}
+
+asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string& route_label,
+                                             const std::string& remote) {
   boost::urls::result<boost::urls::url_view> target =
       boost::urls::parse_origin_form(request.target());
   if (!target) {
     co_return ProblemResponse(MalformedRequest("the request target is not a valid path"), 11, true);
   }
   Router::Match match = router_.Find(request.method(), target->path());
+  if (match.route == nullptr && match.allow.empty()) {
+    if (std::optional<Response> file = web_.Serve(request, target->path())) {
+      route_label = "static";
+      co_return std::move(*file);
+    }
+  }
   if (match.route == nullptr) {
     if (match.allow.empty()) co_return ProblemResponse(RouteNotFound(target->path()), 11, true);
     Response response =
@@ -253,13 +370,70 @@ asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string
   }
   const Route& route = *match.route;
   route_label = route.pattern;
-  RouteRequest route_request{.message = request, .path = std::move(match.path), .query = {}};
+
+  std::optional<access::Principal> principal;
+  if (route.access == Access::kAuthenticated) {
+    std::optional<std::string> token = BearerToken(request);
+    if (!token || token->empty()) {
+      co_return Unauthorized(Unauthenticated(
+          "credentials: send 'Authorization: Bearer TOKEN' (a session from POST /auth/login or "
+          "an agency API key)"));
+    }
+    Result<access::Principal> authenticated = co_await Authenticate(*token);
+    if (!authenticated.ok()) co_return Unauthorized(authenticated.status());
+    principal = std::move(authenticated).value();
+  }
+  // Per caller: an account's requests share one bucket wherever they come from.
+  std::string caller = principal ? "account:" + std::to_string(principal->account_id) : "ip:" + remote;
+  if (std::chrono::seconds wait = limiter_.Take(caller); wait.count() > 0) {
+    Response response = ProblemResponse(
+        ProblemFromStatus(ResourceExhausted("rate: over " + std::to_string(options_.rate_limit) +
+                                            " requests per second; retry after " +
+                                            std::to_string(wait.count()) + " s")),
+        11, true);
+    response.set(beast_http::field::retry_after, std::to_string(wait.count()));
+    co_return response;
+  }
+
+  std::vector<access::AccessEntry> accesses;
+  RouteRequest route_request{.message = request,
+                             .path = std::move(match.path),
+                             .query = {},
+                             .principal = principal ? &*principal : nullptr,
+                             .accesses = &accesses,
+                             .identity = nullptr,
+                             .environment = &environment_,
+                             .remote = remote};
   for (const auto& parameter : target->params()) {
     route_request.query.emplace(parameter.key, parameter.value);
   }
-  if (route.execution == Execution::kInline) co_return route.handler(route_request, nullptr);
-  co_return co_await OnWorker<Response>(
-      [&route, &route_request, this] { return route.handler(route_request, registry_.get()); });
+  Response response;
+  switch (route.execution) {
+    case Execution::kInline:
+      response = route.handler(route_request, nullptr);
+      break;
+    case Execution::kRegistryWorker:
+      response = co_await OnWorker<Response>(
+          [&route, &route_request, this] { return route.handler(route_request, registry_.get()); });
+      break;
+    case Execution::kIdentity:
+      route_request.identity = identity_.get();
+      response = co_await OnPool<Response>(identity_pool_, [&route, &route_request] {
+        return route.handler(route_request, nullptr);
+      });
+      break;
+  }
+  if (!accesses.empty()) {
+    // No personal data leaves before its access is on record.
+    Status journaled = co_await Journal(std::move(accesses));
+    if (!journaled.ok()) {
+      co_return ProblemResponse(
+          ProblemFromStatus(Unavailable("access journal: the read could not be recorded, so "
+                                        "nothing is disclosed; retry")),
+          11, true);
+    }
+  }
+  co_return response;
 }
 
 asio::awaitable<void> HttpServer::Schedule() {
@@ -277,16 +451,16 @@ asio::awaitable<void> HttpServer::Schedule() {
 }
 
 template <typename T, typename Function>
-asio::awaitable<T> HttpServer::OnWorker(Function function) {
-  auto initiate = [this, function = std::move(function)](auto handler) mutable {
-    // The work guard keeps the caller's io_context running while the worker is busy.
+asio::awaitable<T> HttpServer::OnPool(asio::thread_pool& pool, Function function) {
+  auto initiate = [this, &pool, function = std::move(function)](auto handler) mutable {
+    // The work guard keeps the caller's io_context running while the pool is busy.
     auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
-    asio::post(worker_, [function = std::move(function), handler = std::move(handler),
-                         work = std::move(work)]() mutable {
+    asio::post(pool, [function = std::move(function), handler = std::move(handler),
+                      work = std::move(work)]() mutable {
       std::exception_ptr failure;
-      T result{};
+      std::optional<T> result;
       try {
-        result = function();
+        result.emplace(function());
       } catch (...) {
         failure = std::current_exception();  // rethrown in the caller's coroutine
       }
@@ -297,9 +471,11 @@ asio::awaitable<T> HttpServer::OnWorker(Function function) {
                  });
     });
   };
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                          void(std::exception_ptr, T)>(std::move(initiate),
-                                                                       asio::use_awaitable);
+  std::optional<T> result =
+      co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                    void(std::exception_ptr, std::optional<T>)>(
+          std::move(initiate), asio::use_awaitable);
+  co_return std::move(*result);
 }
 
 }  // namespace muster::http

@@ -27,10 +27,17 @@
 #include <thread>
 #include <vector>
 
+#include <functional>
+#include <unordered_map>
+
+#include "access/access_journal.h"
+#include "access/identity_store.h"
+#include "access/rate_limiter.h"
 #include "common/status.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "http/router.h"
+#include "http/static_files.h"
 #include "registry/registry.h"
 
 namespace muster::http {
@@ -50,7 +57,24 @@ struct ServerOptions {
   uint64_t body_limit = 64 * 1024;
   // How often the worker runs due actions (Registry::RunDue); zero disables the tick.
   std::chrono::milliseconds scheduler_interval = std::chrono::seconds(60);
+  // Requests per second per caller (per account, or per client address when anonymous),
+  // with bursts up to `rate_burst`; over it, 429 with Retry-After. Zero disables the limit.
+  double rate_limit = 100;
+  double rate_burst = 200;
+  // How long an authenticated token is trusted without asking the store again; a revocation
+  // on another node takes effect within this time (on this node, at once).
+  std::chrono::milliseconds auth_cache_ttl = std::chrono::seconds(5);
+  // Enables POST /auth/citizen/demo (log in as a citizen by SNILS): demo registries only.
+  bool demo_logins = false;
+  // The built web front end to serve on the same origin (web/dist); empty: API only.
+  std::string web_root;
+  // The clock for sessions, keys and TOTP codes: real time even on a simulated registry.
+  // Null means the system clock. Tests inject a ManualClock.
+  const Clock* identity_clock = nullptr;
 };
+
+// Opens another connection to the server's store (for the identity thread and the journal).
+using StoreConnector = std::function<Result<std::unique_ptr<Connection>>()>;
 
 class HttpServer {
  public:
@@ -58,6 +82,7 @@ class HttpServer {
   // address that does not parse (field "listen"), kUnavailable if the address cannot be bound.
   // Nothing runs until Start.
   static Result<std::unique_ptr<HttpServer>> Create(std::unique_ptr<Registry> registry,
+                                                    const StoreConnector& connect,
                                                     ServerOptions options);
   // Stops (gracefully) if still running.
   ~HttpServer();
@@ -85,18 +110,28 @@ class HttpServer {
   struct Session;
 
   HttpServer(std::unique_ptr<Registry> registry, ServerOptions options);
+  const Clock& identity_clock() const;
 
   boost::asio::awaitable<void> Accept();
   boost::asio::awaitable<void> Serve(std::shared_ptr<Session> session);
-  boost::asio::awaitable<Response> Handle(const Request& request, std::string& route_label);
+  boost::asio::awaitable<Response> Handle(const Request& request, std::string& route_label,
+                                          const std::string& remote);
+  // The principal of the request's credentials (cache, else the identity thread).
+  boost::asio::awaitable<Result<access::Principal>> Authenticate(const std::string& token);
+  // Completes once `entries` are durable in the access journal (or could not be written).
+  boost::asio::awaitable<Status> Journal(std::vector<access::AccessEntry> entries);
   boost::asio::awaitable<void> Schedule();
   void ShutdownOnControl();  // runs on control_
   void Forget(const std::shared_ptr<Session>& session);
 
-  // Runs `function` on the worker thread and completes on the calling coroutine's executor.
-  // An exception thrown by `function` is rethrown in the caller.
+  // Runs `function` on `pool` and completes on the calling coroutine's executor. An exception
+  // thrown by `function` is rethrown in the caller.
   template <typename T, typename Function>
-  boost::asio::awaitable<T> OnWorker(Function function);
+  boost::asio::awaitable<T> OnPool(boost::asio::thread_pool& pool, Function function);
+  template <typename T, typename Function>
+  boost::asio::awaitable<T> OnWorker(Function function) {
+    return OnPool<T>(worker_, std::move(function));
+  }
 
   ServerOptions options_;
   boost::asio::io_context io_;
@@ -104,6 +139,19 @@ class HttpServer {
       control_;  // acceptor, timers, signals
   boost::asio::thread_pool worker_{1};
   std::unique_ptr<Registry> registry_;  // used only on worker_
+  boost::asio::thread_pool identity_pool_{1};
+  std::unique_ptr<Connection> identity_connection_;  // used only on identity_pool_
+  std::unique_ptr<access::IdentityStore> identity_;  // used only on identity_pool_
+  std::unique_ptr<access::AccessJournal> journal_;
+  access::RateLimiter limiter_;
+  SystemClock system_clock_;
+  ApiEnvironment environment_;
+  struct CachedPrincipal {
+    access::Principal principal;
+    std::chrono::steady_clock::time_point cached_at;
+  };
+  std::mutex auth_cache_mutex_;
+  std::unordered_map<std::string, CachedPrincipal> auth_cache_;  // by token hash
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer scheduler_timer_;
@@ -111,6 +159,7 @@ class HttpServer {
   uint16_t port_ = 0;
   Metrics metrics_;
   Router router_;
+  StaticFiles web_;
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   std::vector<std::thread> io_threads_;

@@ -3,6 +3,7 @@
 
 #include "common/crypto.h"
 #include "domain/region.h"
+#include "registry/queries.h"
 #include "registry/events.h"
 #include "store/migrations.h"
 
@@ -391,14 +392,7 @@ Status Registry::DecideFitness(const CommandContext& context, PersonId person_id
 }
 
 Result<PersonId> Registry::FindPerson(IdentifierKind kind, std::string_view raw) {
-  ASSIGN_OR_RETURN(std::string canonical, NormalizeIdentifier(kind, raw));
-  ASSIGN_OR_RETURN(Query query, Query::Make(*connection_, "SELECT person_id FROM person_identifiers WHERE kind = $1 AND value = $2"));
-  query.Bind(IdentifierKindName(kind)).Bind(canonical);
-  ASSIGN_OR_RETURN(bool found, query.Next());
-  if (!found) {
-    return NotFound("person: no person with " + std::string(IdentifierKindName(kind)) + " " + canonical);
-  }
-  return query.Int(0);
+  return FindPersonByIdentifier(*connection_, kind, raw);
 }
 
 }  // namespace muster

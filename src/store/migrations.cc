@@ -241,6 +241,10 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_person ON accounts (person_id);
 
+-- Officers search persons by name and birth date (Cyrillic or Latin spelling).
+CREATE INDEX persons_name_birth ON persons (family_name, birth_date);
+CREATE INDEX persons_latin_birth ON persons (family_name_latin, birth_date);
+
 -- What an account may do, and where: jurisdiction is 'all', 'region:RYA' or 'office:RYA-01'.
 CREATE TABLE account_grants (
   account_id   BIGINT NOT NULL REFERENCES accounts (account_id),

@@ -1,7 +1,8 @@
 // The HTTP API over real sockets: a server on port 0 in front of a throwaway registry (either
 // engine, through testing::StoreUrl), driven by a small Beast client. Each test names the
 // behaviour it protects: routes, the problem+json error model, idempotency, limits, timeouts,
-// keep-alive and graceful shutdown.
+// keep-alive and graceful shutdown, and access control: credentials, scopes, jurisdictions
+// (every route is tried from another region), rate limits and the access journal.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -14,7 +15,11 @@
 #include <chrono>
 #include <thread>
 
+#include "access/identity_store.h"
+#include "access/passwords.h"
+#include "http/api.h"
 #include "http/server.h"
+#include "registry/queries.h"
 #include "testing/registry_fixture.h"
 
 namespace muster {
@@ -129,27 +134,80 @@ class HttpTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
   void StartServer(http::ServerOptions options = {}) {
     options.port = 0;
-    auto server = http::HttpServer::Create(std::move(registry_), options);
+    if (options.identity_clock == nullptr) options.identity_clock = &clock_;
+    std::string url = testing::StoreUrl(dir_, "registry");
+    auto server = http::HttpServer::Create(
+        std::move(registry_), [url] { return OpenStore(url, OpenMode::kExisting); }, options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
+    auto connection = OpenStore(url, OpenMode::kExisting);
+    ASSERT_TRUE(connection.ok());
+    identity_connection_ = std::move(connection).value();
+    identity_ = std::make_unique<access::IdentityStore>(*identity_connection_);
+    officer_ = MakeOfficer("ryazan.officer", "region:RYA");
+    other_region_ = MakeOfficer("moscow.officer", "region:MOW");
+    auto citizen = identity_->StartCitizenSession(person_, clock_.Now());
+    ASSERT_TRUE(citizen.ok()) << citizen.status().ToString();
+    citizen_ = citizen->token;
     server_->Start();
   }
 
-  Reply Get(const std::string& target) {
-    return Connection(server_->port()).Send(bhttp::verb::get, target);
+  // An officer with every officer scope in `jurisdiction`, logged in: the session token.
+  std::string MakeOfficer(const std::string& login, const std::string& jurisdiction,
+                          std::vector<std::string> extra_scopes = {}) {
+    access::NewAccount account{.kind = access::PrincipalKind::kOfficer,
+                               .login = login,
+                               .display_name = login,
+                               .password = "a long enough password"};
+    auto where = access::Jurisdiction::Parse(jurisdiction, "test");
+    EXPECT_TRUE(where.ok());
+    for (std::string_view scope : access::AllScopes()) {
+      if (scope == access::scope::kAuditRead || scope == access::scope::kMeasureCheck) continue;
+      account.grants.push_back({std::string(scope), *where});
+    }
+    for (const std::string& scope : extra_scopes) account.grants.push_back({scope, *where});
+    auto created = identity_->CreateAccount(account, clock_.Now());
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    auto session = identity_->Login(login, account.password,
+                                    *access::TotpCode(created->totp_secret,
+                                                      access::TotpStep(clock_.Now())),
+                                    clock_.Now());
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+    return session.ok() ? session->token : "";
+  }
+
+  Reply Send(bhttp::verb method, const std::string& target, const std::string& body,
+             const std::string& token, Headers headers = {}) {
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return Connection(server_->port()).Send(method, target, body, headers);
+  }
+  Reply Get(const std::string& target) { return Send(bhttp::verb::get, target, "", officer_); }
+  Reply GetAs(const std::string& token, const std::string& target, Headers headers = {}) {
+    return Send(bhttp::verb::get, target, "", token, std::move(headers));
   }
   Reply Post(const std::string& target, const std::string& body, const std::string& key = "") {
-    std::vector<std::pair<std::string, std::string>> headers;
+    Headers headers;
     if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
-    return Connection(server_->port()).Send(bhttp::verb::post, target, body, headers);
+    return Send(bhttp::verb::post, target, body, officer_, headers);
+  }
+  Reply PostAs(const std::string& token, const std::string& target, const std::string& body) {
+    return Send(bhttp::verb::post, target, body, token);
   }
   std::string Summons(PersonId person) { return "{\"person_id\":" + std::to_string(person) + "}"; }
 
   testing::TempDir dir_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<http::HttpServer> server_;
+  ManualClock clock_{SystemClock().Now()};  // sessions and TOTP: real time, moved by tests
+  std::unique_ptr<muster::Connection> identity_connection_;
+  std::unique_ptr<access::IdentityStore> identity_;
+  std::string officer_;       // every officer scope in region RYA, where the persons live
+  std::string other_region_;  // the same scopes in region MOW
+  std::string citizen_;       // the citizen person_
   PersonId person_ = 0;
   PersonId deferred_ = 0;
 };
@@ -170,7 +228,7 @@ void ExpectProblem(const Reply& reply, unsigned status, const std::string& type,
 
 TEST_F(HttpTest, HealthAnswersOk) {
   StartServer();
-  Reply reply = Get("/health");
+  Reply reply = Connection(server_->port()).Send(bhttp::verb::get, "/health");
   EXPECT_EQ(reply.status, 200u);
   EXPECT_EQ(reply.Text("status"), "ok");
 }
@@ -269,14 +327,18 @@ TEST_F(HttpTest, MalformedJsonAndBadFieldsAre400NamingTheField) {
                 "/problems/invalid-request", "appearance_at");
   ExpectProblem(Post("/summonses", R"({"person_id":1,"colour":"red"})"), 400,
                 "/problems/invalid-request", "colour");
-  ExpectProblem(Post("/summonses/1/marks", R"({"channel":"portal","mark":"posted"})"), 400,
-                "/problems/invalid-request", "evidence");
+  Reply issued = Post("/summonses", Summons(person_), "bad-fields");
+  ASSERT_EQ(issued.status, 201u) << issued.body;
+  ExpectProblem(Post("/summonses/" + std::to_string(issued.object().at("summons_id").as_int64()) +
+                         "/marks",
+                     R"({"channel":"portal","mark":"posted"})"),
+                400, "/problems/invalid-request", "evidence");
 }
 
 TEST_F(HttpTest, UnknownRouteIs404AndWrongMethodIs405WithAllow) {
   StartServer();
   ExpectProblem(Get("/nowhere"), 404, "/problems/not-found");
-  Reply reply = Connection(server_->port()).Send(bhttp::verb::delete_, "/persons/1");
+  Reply reply = Send(bhttp::verb::delete_, "/persons/1", "", officer_);
   ExpectProblem(reply, 405, "/problems/method-not-allowed");
   EXPECT_EQ(reply.headers[bhttp::field::allow], "GET");
   Reply get_summonses = Get("/summonses");
@@ -324,7 +386,8 @@ TEST_F(HttpTest, KeepAliveServesTwoRequestsOnOneConnection) {
   StartServer();
   Connection connection(server_->port());
   Reply first = connection.Send(bhttp::verb::get, "/health");
-  Reply second = connection.Send(bhttp::verb::get, "/persons/" + std::to_string(person_));
+  Reply second = connection.Send(bhttp::verb::get, "/persons/" + std::to_string(person_), "",
+                                 {{"Authorization", "Bearer " + officer_}});
   EXPECT_EQ(first.status, 200u);
   EXPECT_EQ(second.status, 200u);
 }
@@ -346,7 +409,7 @@ TEST_F(HttpTest, MetricsCountRequestsByRouteAndStatus) {
   StartServer();
   ASSERT_EQ(Get("/health").status, 200u);
   ASSERT_EQ(Get("/persons/999999").status, 404u);
-  Reply reply = Get("/metrics");
+  Reply reply = Connection(server_->port()).Send(bhttp::verb::get, "/metrics");
   ASSERT_EQ(reply.status, 200u);
   EXPECT_THAT(reply.headers[bhttp::field::content_type], HasSubstr("text/plain"));
   EXPECT_THAT(reply.body,
@@ -364,7 +427,8 @@ TEST_F(HttpTest, StopLetsAnInFlightRequestFinishAndClosesIdleConnections) {
   Connection idle(port);
   ASSERT_EQ(idle.Send(bhttp::verb::get, "/health").status, 200u);  // now idle, kept alive
   Connection in_flight(port);
-  in_flight.WriteRaw("GET /persons/" + std::to_string(person_) + " HTTP/1.1\r\n");
+  in_flight.WriteRaw("GET /persons/" + std::to_string(person_) + " HTTP/1.1\r\nAuthorization: Bearer " +
+                     officer_ + "\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the server read the start
 
   std::thread stopper([this] { server_->Stop(); });
@@ -381,6 +445,351 @@ TEST_F(HttpTest, StopLetsAnInFlightRequestFinishAndClosesIdleConnections) {
   beast::error_code error;
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), error);
   EXPECT_TRUE(error) << "a stopped server accepts nothing";
+}
+
+// ---- Access control ---------------------------------------------------------------------
+
+// Records of every kind in region RYA, for routes that take an id.
+struct Records {
+  SummonsId summons = 0;
+  int64_t excuse = 0;
+  int64_t objection = 0;
+  int64_t ground = 0;
+};
+
+class HttpAccessTest : public HttpTest {
+ protected:
+  Records MakeRecords() {
+    Records records;
+    Reply issued = Post("/summonses", Summons(person_), "records-summons");
+    EXPECT_EQ(issued.status, 201u) << issued.body;
+    records.summons = issued.object().at("summons_id").as_int64();
+    Reply excuse = Post("/summonses/" + std::to_string(records.summons) + "/excuses",
+                        R"({"reason":"illness","documents":"certificate 17"})");
+    EXPECT_EQ(excuse.status, 201u) << excuse.body;
+    records.excuse = excuse.object().at("excuse_id").as_int64();
+    Reply objection = Post("/objections", "{\"person_id\":" + std::to_string(person_) +
+                                              ",\"reason\":\"wrong address\"}");
+    EXPECT_EQ(objection.status, 201u) << objection.body;
+    records.objection = objection.object().at("objection_id").as_int64();
+    auto card = GetAs(officer_, "/persons/" + std::to_string(deferred_));
+    records.ground = card.object().at("grounds").as_array().at(0).at("ground_id").as_int64();
+    return records;
+  }
+
+  // A request for every route, aimed at a record in RYA, with a body that would be valid.
+  struct Call {
+    bhttp::verb method;
+    std::string target;
+    std::string body;
+  };
+  std::map<std::string, Call> CallsFor(const Records& r) {
+    std::string p = std::to_string(person_);
+    std::string s = std::to_string(r.summons);
+    return {
+        {"GET /persons", {bhttp::verb::get, "/persons?snils=" + testing::TestSnils(1), ""}},
+        {"GET /persons/search",
+         {bhttp::verb::get, "/persons/search?family_name=Ivanov&birth_date=2004-06-15", ""}},
+        {"GET /persons/{id}", {bhttp::verb::get, "/persons/" + p, ""}},
+        {"GET /persons/{id}/timeline", {bhttp::verb::get, "/persons/" + p + "/timeline", ""}},
+        {"GET /persons/{id}/explain", {bhttp::verb::get, "/persons/" + p + "/explain", ""}},
+        {"GET /persons/{id}/measures", {bhttp::verb::get, "/persons/" + p + "/measures", ""}},
+        {"GET /persons/{id}/summonses", {bhttp::verb::get, "/persons/" + p + "/summonses", ""}},
+        {"GET /persons/{id}/access-log", {bhttp::verb::get, "/persons/" + p + "/access-log", ""}},
+        {"POST /persons/{id}/grounds",
+         {bhttp::verb::post, "/persons/" + p + "/grounds",
+          R"({"kind":"deferment","basis":"student_full_time","evidence":"certificate"})"}},
+        {"POST /persons/{id}/fitness",
+         {bhttp::verb::post, "/persons/" + p + "/fitness",
+          R"({"category":"A","commission":"RYA-01 commission"})"}},
+        {"POST /grounds/{id}/end",
+         {bhttp::verb::post, "/grounds/" + std::to_string(r.ground) + "/end",
+          R"({"reason":"graduated"})"}},
+        {"POST /summonses", {bhttp::verb::post, "/summonses", Summons(person_)}},
+        {"POST /summonses/batch", {bhttp::verb::post, "/summonses/batch", R"({"region":"RYA"})"}},
+        {"GET /summonses/{id}", {bhttp::verb::get, "/summonses/" + s, ""}},
+        {"POST /summonses/{id}/marks",
+         {bhttp::verb::post, "/summonses/" + s + "/marks",
+          R"({"channel":"in_person","mark":"signed","evidence":"signature"})"}},
+        {"POST /summonses/{id}/appearance", {bhttp::verb::post, "/summonses/" + s + "/appearance", "{}"}},
+        {"POST /summonses/{id}/cancel",
+         {bhttp::verb::post, "/summonses/" + s + "/cancel", R"({"reason":"error"})"}},
+        {"POST /summonses/{id}/excuses",
+         {bhttp::verb::post, "/summonses/" + s + "/excuses", R"({"reason":"illness"})"}},
+        {"POST /excuses/{id}/decision",
+         {bhttp::verb::post, "/excuses/" + std::to_string(r.excuse) + "/decision",
+          R"({"accepted":true})"}},
+        {"POST /objections",
+         {bhttp::verb::post, "/objections", "{\"person_id\":" + p + ",\"reason\":\"x\"}"}},
+        {"POST /objections/{id}/decision",
+         {bhttp::verb::post, "/objections/" + std::to_string(r.objection) + "/decision",
+          R"({"upheld":false})"}},
+        {"POST /auth/logout", {bhttp::verb::post, "/auth/logout", ""}},
+        {"GET /auth/me", {bhttp::verb::get, "/auth/me", ""}},
+    };
+  }
+
+  static std::string Key(const http::Route& route) {
+    return std::string(bhttp::to_string(route.method)) + " " + route.pattern;
+  }
+
+  int64_t LedgerEvents() {
+    auto count = Query::Make(*identity_connection_, "SELECT COUNT(*) FROM ledger_events");
+    EXPECT_TRUE(count.ok());
+    EXPECT_TRUE(count->Next().ok());
+    return count->Int(0);
+  }
+};
+
+TEST_F(HttpAccessTest, EveryNonPublicRouteAsksForCredentials) {
+  StartServer();
+  Records records = MakeRecords();
+  auto calls = CallsFor(records);
+  http::Metrics metrics;
+  http::Router router = http::MakeApiRouter(metrics);
+  for (const http::Route& route : router.routes()) {
+    if (route.access != http::Access::kAuthenticated) continue;
+    ASSERT_TRUE(calls.contains(Key(route))) << Key(route) << " has no access test call";
+    const Call& call = calls.at(Key(route));
+    Reply anonymous = Send(call.method, call.target, call.body, "");
+    ExpectProblem(anonymous, 401, "/problems/unauthenticated");
+    EXPECT_EQ(anonymous.headers[bhttp::field::www_authenticate], "Bearer realm=\"muster\"")
+        << Key(route);
+    ExpectProblem(Send(call.method, call.target, call.body, "mss_forged"), 401,
+                  "/problems/unauthenticated");
+  }
+}
+
+TEST_F(HttpAccessTest, AnOfficerOfAnotherRegionCanNeitherReadNorChangeOnAnyRoute) {
+  StartServer();
+  Records records = MakeRecords();
+  auto calls = CallsFor(records);
+  int64_t events_before = LedgerEvents();
+  http::Metrics metrics;
+  http::Router router = http::MakeApiRouter(metrics);
+  int tried = 0;
+  for (const http::Route& route : router.routes()) {
+    if (route.access != http::Access::kAuthenticated || route.scope.empty()) continue;
+    ASSERT_TRUE(calls.contains(Key(route))) << Key(route) << " has no cross-region test call";
+    const Call& call = calls.at(Key(route));
+    Reply reply = Send(call.method, call.target, call.body, other_region_);
+    ++tried;
+    if (Key(route) == "GET /persons/search") {
+      // A search answers, but discloses nothing outside the caller's jurisdiction.
+      ASSERT_EQ(reply.status, 200u) << reply.body;
+      EXPECT_TRUE(reply.object().at("results").as_array().empty()) << reply.body;
+      EXPECT_EQ(reply.object().at("outside_jurisdiction").as_int64(), 2);
+      continue;
+    }
+    ExpectProblem(reply, 403, "/problems/forbidden");
+    EXPECT_THAT(reply.body, ::testing::Not(HasSubstr("Иванов"))) << Key(route);
+  }
+  EXPECT_GE(tried, 20);
+  EXPECT_EQ(LedgerEvents(), events_before) << "a refused change changes nothing";
+}
+
+TEST_F(HttpAccessTest, ACitizenSeesOnlyTheirOwnRecord) {
+  StartServer();
+  std::string own = "/persons/" + std::to_string(person_);
+  EXPECT_EQ(GetAs(citizen_, own).status, 200u);
+  EXPECT_EQ(GetAs(citizen_, own + "/measures").status, 200u);
+  EXPECT_EQ(GetAs(citizen_, own + "/summonses").status, 200u);
+  ExpectProblem(GetAs(citizen_, "/persons/" + std::to_string(deferred_)), 403, "/problems/forbidden");
+  ExpectProblem(GetAs(citizen_, "/persons/search?family_name=Ivanov&given_name=Ivan"), 403,
+                "/problems/forbidden");
+  ExpectProblem(PostAs(citizen_, "/summonses", Summons(person_)), 403, "/problems/forbidden");
+  // …but may object to their own record.
+  Reply objection = PostAs(citizen_, "/objections", "{\"person_id\":" + std::to_string(person_) +
+                                                        ",\"reason\":\"I live elsewhere\"}");
+  EXPECT_EQ(objection.status, 201u) << objection.body;
+  Reply me = GetAs(citizen_, "/auth/me");
+  ASSERT_EQ(me.status, 200u);
+  EXPECT_EQ(me.Text("kind"), "citizen");
+  EXPECT_EQ(me.object().at("person_id").as_int64(), person_);
+}
+
+TEST_F(HttpAccessTest, EveryReadIsJournalledAndTheCitizenSeesIt) {
+  StartServer();
+  std::string card = "/persons/" + std::to_string(person_);
+  ASSERT_EQ(GetAs(officer_, card, {{"X-Purpose", "spring call-up review"}}).status, 200u);
+  ASSERT_EQ(GetAs(other_region_, card).status, 403u);  // attempts are journalled too
+  Reply log = GetAs(citizen_, card + "/access-log");
+  ASSERT_EQ(log.status, 200u) << log.body;
+  const json::array& entries = log.object().at("entries").as_array();
+  ASSERT_EQ(entries.size(), 2u) << log.body;
+  EXPECT_EQ(entries[0].at("actor").as_string(), "officer:moscow.officer");
+  EXPECT_THAT(std::string(entries[0].at("outcome").as_string()), HasSubstr("denied"));
+  EXPECT_EQ(entries[1].at("actor").as_string(), "officer:ryazan.officer");
+  EXPECT_EQ(entries[1].at("purpose").as_string(), "spring call-up review");
+  EXPECT_EQ(entries[1].at("fields").as_string(), "card,identifiers,grounds");
+  EXPECT_EQ(entries[1].at("outcome").as_string(), "ok");
+  // Officers without audit.read cannot list it; the citizen cannot list another's.
+  ExpectProblem(GetAs(officer_, card + "/access-log"), 403, "/problems/forbidden");
+  ExpectProblem(GetAs(citizen_, "/persons/" + std::to_string(deferred_) + "/access-log"), 403,
+                "/problems/forbidden");
+  auto check = access::VerifyAccessJournal(*identity_connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_FALSE(check->first_bad_entry);
+}
+
+TEST_F(HttpAccessTest, OfficersLogInWithPasswordAndTotpAndSessionsExpire) {
+  StartServer();
+  auto created = identity_->CreateAccount({.kind = access::PrincipalKind::kOfficer,
+                                           .login = "new.officer",
+                                           .display_name = "New",
+                                           .password = "a long enough password"},
+                                          clock_.Now());
+  ASSERT_TRUE(created.ok());
+  std::string code = *access::TotpCode(created->totp_secret, access::TotpStep(clock_.Now()));
+  Reply wrong = PostAs("", "/auth/login",
+                       R"({"login":"new.officer","password":"wrong password!!","totp":")" + code + "\"}");
+  ExpectProblem(wrong, 401, "/problems/unauthenticated");
+  ExpectProblem(PostAs("", "/auth/login", R"({"login":"new.officer"})"), 400,
+                "/problems/invalid-request", "password");
+  Reply login = PostAs("", "/auth/login",
+                       R"({"login":"new.officer","password":"a long enough password","totp":")" +
+                           code + "\"}");
+  ASSERT_EQ(login.status, 200u) << login.body;
+  std::string token = login.Text("token");
+  EXPECT_THAT(login.headers[bhttp::field::set_cookie], HasSubstr("HttpOnly"));
+  EXPECT_EQ(GetAs(token, "/auth/me").status, 200u);
+  // The browser's cookie works as well as the header.
+  Reply by_cookie = Connection(server_->port())
+                        .Send(bhttp::verb::get, "/auth/me", "", {{"Cookie", "a=b; muster_session=" + token}});
+  EXPECT_EQ(by_cookie.status, 200u) << by_cookie.body;
+  clock_.Advance(std::chrono::hours(9));
+  ExpectProblem(GetAs(token, "/auth/me"), 401, "/problems/unauthenticated");
+}
+
+TEST_F(HttpAccessTest, LogoutAndRevocationEndCredentialsAtOnce) {
+  StartServer({.auth_cache_ttl = std::chrono::milliseconds(0)});
+  ASSERT_EQ(GetAs(officer_, "/auth/me").status, 200u);
+  ASSERT_EQ(PostAs(officer_, "/auth/logout", "").status, 200u);
+  ExpectProblem(GetAs(officer_, "/auth/me"), 401, "/problems/unauthenticated");
+
+  ASSERT_TRUE(identity_->CreateAccount({.kind = access::PrincipalKind::kAgency,
+                                        .login = "border.service",
+                                        .display_name = "Border",
+                                        .grants = {{"measure.check", access::Jurisdiction{}}},
+                                        .consumer = "border"},
+                                       clock_.Now())
+                  .ok());
+  auto key = identity_->IssueApiKey("border.service", "test", clock_.Now());
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(Connection(server_->port())
+                .Send(bhttp::verb::get, "/auth/me", "", {{"X-Api-Key", key->token}})
+                .status,
+            200u);
+  ASSERT_TRUE(identity_->RevokeCredential(key->credential_id, clock_.Now()).ok());
+  ExpectProblem(GetAs(key->token, "/auth/me"), 401, "/problems/unauthenticated");
+  // An agency key grants no officer scopes.
+  auto second = identity_->IssueApiKey("border.service", "test 2", clock_.Now());
+  ExpectProblem(GetAs(second->token, "/persons/" + std::to_string(person_)), 403,
+                "/problems/forbidden");
+}
+
+TEST_F(HttpAccessTest, CallersOverTheirRateGet429WithRetryAfter) {
+  StartServer({.rate_limit = 1, .rate_burst = 3});
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(GetAs(officer_, "/auth/me").status, 200u);
+  Reply limited = GetAs(officer_, "/auth/me");
+  ExpectProblem(limited, 429, "/problems/rate-limited");
+  EXPECT_EQ(limited.headers[bhttp::field::retry_after], "1");
+  EXPECT_EQ(GetAs(other_region_, "/auth/me").status, 200u) << "limits are per caller";
+}
+
+TEST_F(HttpAccessTest, RepeatedBadLoginsLockTheAccountWith429) {
+  StartServer();
+  for (int i = 0; i < 5; ++i) {
+    ExpectProblem(PostAs("", "/auth/login",
+                         R"({"login":"ryazan.officer","password":"wrong password!!","totp":"000000"})"),
+                  401, "/problems/unauthenticated");
+  }
+  Reply locked = PostAs("", "/auth/login",
+                        R"({"login":"ryazan.officer","password":"a long enough password","totp":"000000"})");
+  ExpectProblem(locked, 429, "/problems/rate-limited");
+  EXPECT_FALSE(std::string(locked.headers[bhttp::field::retry_after]).empty());
+}
+
+TEST_F(HttpAccessTest, CitizenDemoLoginOnlyWhenEnabled) {
+  StartServer();
+  ExpectProblem(PostAs("", "/auth/citizen/demo", "{\"snils\":\"" + testing::TestSnils(1) + "\"}"),
+                404, "/problems/not-found");
+}
+
+TEST_F(HttpAccessTest, CitizenDemoLoginBySnils) {
+  StartServer({.demo_logins = true});
+  Reply login = PostAs("", "/auth/citizen/demo", "{\"snils\":\"" + testing::TestSnils(1) + "\"}");
+  ASSERT_EQ(login.status, 200u) << login.body;
+  EXPECT_EQ(login.object().at("person_id").as_int64(), person_);
+  EXPECT_EQ(GetAs(login.Text("token"), "/persons/" + std::to_string(person_)).status, 200u);
+  ExpectProblem(PostAs("", "/auth/citizen/demo", "{\"snils\":\"" + testing::TestSnils(55) + "\"}"),
+                404, "/problems/not-found");
+}
+
+TEST_F(HttpAccessTest, SearchByNameAndBirthDate) {
+  StartServer();
+  Reply found = Get("/persons/search?family_name=Ivanov&birth_date=2004-06-15");
+  ASSERT_EQ(found.status, 200u) << found.body;
+  EXPECT_EQ(found.object().at("results").as_array().size(), 2u);
+  Reply by_given = Get("/persons/search?family_name=%D0%98%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2&given_name=Ivan&limit=1");
+  ASSERT_EQ(by_given.status, 200u) << by_given.body;
+  EXPECT_EQ(by_given.object().at("results").as_array().size(), 1u);
+  ExpectProblem(Get("/persons/search?family_name=Ivanov"), 400, "/problems/invalid-request",
+                "birth_date");
+  ExpectProblem(Get("/persons/search?family_name=Ivanov&birth_date=2004-13-01"), 400,
+                "/problems/invalid-request", "birth_date");
+  ExpectProblem(Get("/persons/search?surname=x"), 400, "/problems/invalid-request", "surname");
+}
+
+TEST_F(HttpAccessTest, ExcusesObjectionsGroundsFitnessAndBatchesThroughTheApi) {
+  StartServer();
+  Records records = MakeRecords();
+  std::string summons = "/summonses/" + std::to_string(records.summons);
+  Reply detail = Get(summons);
+  ASSERT_EQ(detail.status, 200u) << detail.body;
+  EXPECT_EQ(detail.object().at("excuses").as_array().size(), 1u);
+  EXPECT_FALSE(detail.object().at("delivery_log").as_array().empty());
+  ASSERT_EQ(Post("/excuses/" + std::to_string(records.excuse) + "/decision",
+                 R"({"accepted":true,"note":"certificate checked"})")
+                .status,
+            200u);
+  ExpectProblem(Post("/excuses/" + std::to_string(records.excuse) + "/decision", R"({"accepted":"yes"})"),
+                400, "/problems/invalid-request", "accepted");
+  ASSERT_EQ(Post("/objections/" + std::to_string(records.objection) + "/decision",
+                 R"({"upheld":false,"note":"address confirmed"})")
+                .status,
+            200u);
+  Reply fitness = Post("/persons/" + std::to_string(person_) + "/fitness",
+                       R"({"category":"Б","commission":"RYA-01"})");
+  ASSERT_EQ(fitness.status, 200u) << fitness.body;
+  ExpectProblem(Post("/persons/" + std::to_string(person_) + "/fitness",
+                     R"({"category":"Z","commission":"RYA-01"})"),
+                400, "/problems/invalid-request", "category");
+  Reply ground = Post("/persons/" + std::to_string(person_) + "/grounds",
+                      R"({"kind":"deferment","basis":"student_full_time","valid_until":"2030-06-30","evidence":"enrolment"})");
+  ASSERT_EQ(ground.status, 201u) << ground.body;
+  Reply refused = Post("/summonses", Summons(person_), "after-deferment");
+  ExpectProblem(refused, 422, "/problems/gate-refused");
+  ASSERT_EQ(Post("/grounds/" + std::to_string(ground.object().at("ground_id").as_int64()) + "/end",
+                 R"({"reason":"expelled"})")
+                .status,
+            200u);
+  ExpectProblem(Post(summons + "/cancel", R"({"reason":"issued in error"})"), 422,
+                "/problems/precondition-failed");  // excused already
+  Reply again = Post("/summonses", Summons(person_), "after-ground-ended");
+  ASSERT_EQ(again.status, 201u) << again.body;
+  Reply cancelled = Post("/summonses/" + std::to_string(again.object().at("summons_id").as_int64()) +
+                             "/cancel",
+                         R"({"reason":"issued in error"})");
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  Reply batch = Post("/summonses/batch", R"({"office":"RYA-01","limit":10})", "batch-1");
+  ASSERT_EQ(batch.status, 201u) << batch.body;
+  EXPECT_EQ(batch.object().at("considered").as_int64(), 2);
+  EXPECT_EQ(batch.object().at("issued").as_int64(), 1);
+  EXPECT_EQ(batch.object().at("refused").at("deferment").as_int64(), 1);
+  ExpectProblem(Post("/summonses/batch", R"({})"), 403, "/problems/forbidden");
+  ExpectProblem(Post("/summonses/batch", R"({"region":"XYZ"})"), 400, "/problems/invalid-request",
+                "region");
 }
 
 }  // namespace
