@@ -173,5 +173,46 @@ TEST_F(CliTest, AMissingStoreIsReportedNotCreated) {
   EXPECT_THAT(stats.output, HasSubstr("no registry"));
 }
 
+TEST_F(CliTest, AccountsAreCreatedKeyedListedAndRevoked) {
+  InitWithPopulation();
+  setenv("MUSTER_PASSWORD", "a long enough password", 1);
+  Outcome added = Muster({"account", "add", "--login", "ryazan.officer", "--name", "Officer",
+                          "--grant", "person.read@region:RYA", "--grant", "summons.issue@office:RYA-01"});
+  unsetenv("MUSTER_PASSWORD");
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_THAT(added.output, HasSubstr("otpauth://totp/Muster:ryazan.officer?secret="));
+  EXPECT_THAT(added.output, ::testing::Not(HasSubstr("a long enough password")));
+
+  Outcome bad_grant = Muster({"account", "add", "--kind", "agency", "--login", "border.service",
+                              "--name", "Border", "--consumer", "border", "--grant", "measure.check@planet:Earth"});
+  EXPECT_EQ(bad_grant.exit_code, 1);
+  EXPECT_THAT(bad_grant.output, HasSubstr("grant: 'planet:Earth'"));
+  ASSERT_EQ(Muster({"account", "add", "--kind", "agency", "--login", "border.service", "--name",
+                    "Border", "--consumer", "border", "--grant", "measure.check@all"})
+                .exit_code,
+            0);
+  Outcome key = Muster({"account", "key", "--login", "border.service", "--days", "30"});
+  ASSERT_EQ(key.exit_code, 0) << key.output;
+  EXPECT_THAT(key.output, HasSubstr("mak_"));
+  Outcome people_have_no_keys = Muster({"account", "key", "--login", "ryazan.officer"});
+  EXPECT_EQ(people_have_no_keys.exit_code, 1);
+
+  Outcome list = Muster({"account", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_THAT(list.output, HasSubstr("summons.issue@office:RYA-01"));
+  EXPECT_THAT(list.output, HasSubstr("measure.check@all"));
+
+  Outcome totp = Muster({"account", "totp", "--login", "ryazan.officer"});
+  ASSERT_EQ(totp.exit_code, 0) << totp.output;  // a simulated (demo) registry
+  EXPECT_EQ(totp.output.size(), 7u) << totp.output;
+
+  ASSERT_EQ(Muster({"account", "revoke", "--login", "border.service"}).exit_code, 0);
+  Outcome listed = Muster({"account", "list"});
+  EXPECT_THAT(listed.output, HasSubstr("(revoked)"));
+  Outcome again = Muster({"account", "revoke", "--login", "border.service"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.output, HasSubstr("no account 'border.service' in force"));
+}
+
 }  // namespace
 }  // namespace muster
