@@ -8,7 +8,7 @@ packages=(
   g++ make cmake pkg-config
   # libraries (see docs/ARCHITECTURE.md, "Dependencies", for why each)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libsodium-dev libssl-dev
+  libsqlite3-dev libsodium-dev libssl-dev openssl
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libhowardhinnant-date-dev tzdata libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -19,6 +19,8 @@ packages=(
   sqlite3 wrk nginx-light redis-server redis-tools
   # PostgreSQL: libpq for the engine; the server for the throwaway test server and the bench peer
   libpq-dev postgresql
+  # headless browser for the web front end's end-to-end tests (web/e2e, driven by playwright-core)
+  chromium
 )
 
 missing=()

@@ -527,11 +527,15 @@ int RunCli(int argc, char** argv) {
   int io_threads = 1;
   bool demo_logins = false;
   std::string web_root;
+  std::string tls_certificate;
+  std::string tls_key;
   double rate_limit = 100;
   double rate_burst = 200;
   auto* serve = app.add_subcommand("serve", "serve the HTTP API until SIGINT or SIGTERM (docs/HTTP.md)");
   serve->add_option("--listen", listen, "ADDRESS:PORT to listen on (port 0: any free port)")->capture_default_str();
   serve->add_option("--threads", io_threads, "I/O threads (database work runs on one worker)")->capture_default_str();
+  serve->add_option("--tls-certificate", tls_certificate, "PEM certificate chain: serve HTTPS");
+  serve->add_option("--tls-key", tls_key, "PEM private key of the certificate");
   serve->add_option("--web", web_root, "serve the built front end from this directory (web/dist)");
   serve->add_flag("--demo-logins", demo_logins, "enable citizen demo login by SNILS (demo registries only)");
   serve->add_option("--rate-limit", rate_limit, "requests per second per caller (0: no limit)")->capture_default_str();
@@ -543,6 +547,8 @@ int RunCli(int argc, char** argv) {
     options.rate_burst = rate_burst;
     options.demo_logins = demo_logins;
     options.web_root = web_root;
+    options.tls_certificate = tls_certificate;
+    options.tls_private_key = tls_key;
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos) return Fail(InvalidArgument("listen: expected ADDRESS:PORT, got '" + listen + "'"));
     options.address = listen.substr(0, colon);
@@ -566,7 +572,8 @@ int RunCli(int argc, char** argv) {
     if (!server.ok()) return Fail(server.status());
     (*server)->StopOnSignals();
     (*server)->Start();
-    std::printf("muster: serving http://%s:%u (SIGINT or SIGTERM stops)\n", listen.substr(0, colon).c_str(),
+    std::printf("muster: serving %s://%s:%u (SIGINT or SIGTERM stops)\n", tls_certificate.empty() ? "http" : "https",
+                listen.substr(0, colon).c_str(),
                 static_cast<unsigned>((*server)->port()));
     std::fflush(stdout);
     (*server)->Wait();

@@ -2,6 +2,7 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url.hpp>
 #include <csignal>
 #include <cstdio>
@@ -17,10 +18,19 @@ namespace beast = boost::beast;
 using asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
-// One connection. The stream and `idle` are touched only on the stream's strand.
+// One connection, plain or TLS. The streams and `idle` are touched only on the connection's
+// strand; `lowest()` is the TCP stream under either, for timeouts and closing.
 struct HttpServer::Session {
-  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  Session(tcp::socket socket, asio::ssl::context* tls) {
+    if (tls != nullptr) {
+      secure.emplace(std::move(socket), *tls);
+    } else {
+      plain.emplace(std::move(socket));
+    }
+  }
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   bool idle = false;  // waiting for the first byte of the next request
 };
 
@@ -54,11 +64,32 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry>
   if (options.rate_limit > 0 && options.rate_burst < 1) {
     return InvalidArgument("rate-burst: must be at least 1");
   }
+  if (options.tls_certificate.empty() != options.tls_private_key.empty()) {
+    return InvalidArgument("tls: give both the certificate and the private key, or neither");
+  }
+  std::unique_ptr<asio::ssl::context> tls;
+  if (!options.tls_certificate.empty()) {
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    boost::system::error_code tls_error;
+    if (tls->use_certificate_chain_file(options.tls_certificate, tls_error)) {
+      return InvalidArgument("tls-certificate: cannot load '" + options.tls_certificate +
+                             "': " + tls_error.message());
+    }
+    if (tls->use_private_key_file(options.tls_private_key, asio::ssl::context::pem, tls_error)) {
+      return InvalidArgument("tls-key: cannot load '" + options.tls_private_key +
+                             "': " + tls_error.message());
+    }
+  }
   if (options.io_threads < 1) return InvalidArgument("threads: must be at least 1");
   boost::system::error_code error;
   asio::ip::address address = asio::ip::make_address(options.address, error);
   if (error) return InvalidArgument("listen: '" + options.address + "' is not an IP address");
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(registry), std::move(options)));
+  server->tls_ = std::move(tls);
+  server->environment_.secure_cookies = server->tls_ != nullptr;
   tcp::endpoint endpoint(address, server->options_.port);
   std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   if (server->acceptor_.open(endpoint.protocol(), error) ||
@@ -148,8 +179,8 @@ void HttpServer::ShutdownOnControl() {
   // Idle keep-alive connections have nothing in flight: close them now. The others finish
   // their request; their response says `Connection: close`.
   for (const auto& session : sessions) {
-    asio::post(session->stream.get_executor(), [session] {
-      if (session->idle) session->stream.close();
+    asio::post(session->lowest().get_executor(), [session] {
+      if (session->idle) session->lowest().close();
     });
   }
   grace_timer_.expires_after(options_.shutdown_grace);
@@ -157,7 +188,7 @@ void HttpServer::ShutdownOnControl() {
     if (error) return;  // every session ended in time
     std::lock_guard lock(sessions_mutex_);
     for (const auto& session : sessions_) {
-      asio::post(session->stream.get_executor(), [session] { session->stream.close(); });
+      asio::post(session->lowest().get_executor(), [session] { session->lowest().close(); });
     }
   });
 }
@@ -184,13 +215,13 @@ asio::awaitable<void> HttpServer::Accept() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
       continue;
     }
-    auto session = std::make_shared<Session>(std::move(socket));
+    auto session = std::make_shared<Session>(std::move(socket), tls_.get());
     {
       std::lock_guard lock(sessions_mutex_);
       sessions_.insert(session);
     }
     // The one place a session's exceptions are caught: log, drop the connection, carry on.
-    asio::co_spawn(session->stream.get_executor(), Serve(session),
+    asio::co_spawn(session->lowest().get_executor(), Serve(session),
                    [this, session](std::exception_ptr failure) {
                      if (failure) {
                        try {
@@ -206,16 +237,35 @@ asio::awaitable<void> HttpServer::Accept() {
 }
 
 asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
-  beast::tcp_stream& stream = session->stream;
+  if (!session->secure) {
+    co_await ServeOn(*session, *session->plain);
+    co_return;
+  }
+  // A client that never completes its handshake is cut off like a slow request.
+  boost::system::error_code error;
+  session->lowest().expires_after(options_.handshake_timeout);
+  co_await session->secure->async_handshake(asio::ssl::stream_base::server,
+                                            asio::redirect_error(asio::use_awaitable, error));
+  if (error) {
+    session->lowest().close();
+    co_return;
+  }
+  co_await ServeOn(*session, *session->secure);
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream) {
+  Session* session = &session_state;
+  beast::tcp_stream& transport = session->lowest();
   beast::flat_buffer buffer;
   boost::system::error_code error;
-  std::string remote = stream.socket().remote_endpoint(error).address().to_string();
+  std::string remote = transport.socket().remote_endpoint(error).address().to_string();
   for (;;) {
     if (buffer.size() == 0) {
       // Between requests: idle until the next request's first byte.
       session->idle = true;
       if (stopping_) break;
-      stream.expires_after(options_.idle_timeout);
+      transport.expires_after(options_.idle_timeout);
       size_t read = co_await stream.async_read_some(
           buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, error));
       session->idle = false;
@@ -226,7 +276,7 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(options_.header_limit);
     parser.body_limit(options_.body_limit);
-    stream.expires_after(options_.read_timeout);
+    transport.expires_after(options_.read_timeout);
     co_await beast_http::async_read(stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, error));
     SteadyClock::time_point started = SteadyClock::now();
@@ -255,14 +305,19 @@ asio::awaitable<void> HttpServer::Serve(std::shared_ptr<Session> session) {
       keep_alive = request.keep_alive() && !stopping_;
     }
     response.keep_alive(keep_alive);
-    stream.expires_after(options_.write_timeout);
+    transport.expires_after(options_.write_timeout);
     co_await beast_http::async_write(stream, response,
                                      asio::redirect_error(asio::use_awaitable, error));
     metrics_.Record(route_label, response.result_int(), SteadyClock::now() - started);
     if (error || !keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, error);
-  stream.close();
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    transport.socket().shutdown(tcp::socket::shutdown_send, error);
+  } else {
+    transport.expires_after(options_.write_timeout);
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, error));
+  }
+  transport.close();
 }
 
 namespace {

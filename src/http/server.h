@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -66,6 +67,11 @@ struct ServerOptions {
   std::chrono::milliseconds auth_cache_ttl = std::chrono::seconds(5);
   // Enables POST /auth/citizen/demo (log in as a citizen by SNILS): demo registries only.
   bool demo_logins = false;
+  // TLS: a PEM certificate chain and its private key. Both empty: plain HTTP (behind a
+  // terminating proxy, or on loopback). TLS 1.2 is the minimum.
+  std::string tls_certificate;
+  std::string tls_private_key;
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
   // The built web front end to serve on the same origin (web/dist); empty: API only.
   std::string web_root;
   // The clock for sessions, keys and TOTP codes: real time even on a simulated registry.
@@ -114,6 +120,8 @@ class HttpServer {
 
   boost::asio::awaitable<void> Accept();
   boost::asio::awaitable<void> Serve(std::shared_ptr<Session> session);
+  template <typename Stream>
+  boost::asio::awaitable<void> ServeOn(Session& session, Stream& stream);
   boost::asio::awaitable<Response> Handle(const Request& request, std::string& route_label,
                                           const std::string& remote);
   // The principal of the request's credentials (cache, else the identity thread).
@@ -134,6 +142,7 @@ class HttpServer {
   }
 
   ServerOptions options_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
   boost::asio::io_context io_;
   boost::asio::strand<boost::asio::io_context::executor_type>
       control_;  // acceptor, timers, signals
