@@ -8,6 +8,7 @@
 #include "domain/identifiers.h"
 #include "domain/model.h"
 #include "domain/region.h"
+#include "http/openapi.h"
 #include "registry/queries.h"
 #include "rules/calendar.h"
 #include "registry/registry.h"
@@ -761,6 +762,49 @@ Result<Response> GetProfile(const RouteRequest&, Registry& registry) {
   return Json(status::ok, body);
 }
 
+// ---- Campaign statistics ------------------------------------------------------------------
+
+// Registry-wide counts and a per-day series for the officers' dashboard: aggregates only, no
+// person's data, so any officer who reads persons somewhere may see them.
+Result<Response> GetStats(const RouteRequest& request, Registry& registry) {
+  RETURN_IF_ERROR(request.principal->RequireScope(scope::kPersonRead));
+  if (request.principal->kind == access::PrincipalKind::kCitizen) {
+    return PermissionDenied("stats: for officers");
+  }
+  Connection& db = registry.connection();
+  ReadSnapshot snapshot(db);
+  RETURN_IF_ERROR(snapshot.Begin());
+  ASSIGN_OR_RETURN(RegistryStats stats, registry.Stats());
+  Instant now = registry.Now();
+  ASSIGN_OR_RETURN(CampaignSeries series, ReadCampaignSeries(db, now));
+  auto counts = [](const std::map<std::string, int64_t>& map) {
+    json::object out;
+    for (const auto& [key, count] : map) out[key] = count;
+    return out;
+  };
+  json::array days;
+  for (const CampaignDay& day : series.days) {
+    days.push_back(json::object{{"day", FormatDate(day.day)},
+                                {"issued", day.issued},
+                                {"served_by_channel", counts(day.served_by_channel)},
+                                {"appeared", day.appeared},
+                                {"measures_imposed", day.measures_imposed},
+                                {"measures_lifted", day.measures_lifted}});
+  }
+  return Json(status::ok,
+              json::object{{"at", FormatInstant(now)},
+                           {"persons", stats.persons},
+                           {"events", stats.events},
+                           {"summonses_by_status", counts(stats.summonses_by_status)},
+                           {"services_by_rule", counts(stats.services_by_rule)},
+                           {"measures_in_force", counts(stats.measures_in_force)},
+                           {"measures_lifted", stats.measures_lifted},
+                           {"measures_withheld", stats.measures_withheld},
+                           {"overdue", series.overdue},
+                           {"due_actions", stats.due_actions},
+                           {"days", std::move(days)}});
+}
+
 // ---- Authentication -----------------------------------------------------------------------
 
 Response SessionResponse(const RouteRequest& request, const access::IssuedCredential& session,
@@ -875,7 +919,10 @@ Router MakeApiRouter(const Metrics& metrics) {
                response.prepare_payload();
                return response;
              });
+  router.Add(verb::get, "/openapi.json", E::kInline, A::kPublic, "", ServeOpenApiDocument);
   router.Add(verb::get, "/profile", E::kRegistryWorker, A::kPublic, "", Wrap(GetProfile));
+  router.Add(verb::get, "/stats", E::kRegistryWorker, A::kAuthenticated, scope::kPersonRead,
+             Wrap(GetStats));
 
   router.Add(verb::post, "/auth/login", E::kIdentity, A::kPublic, "", PostLogin);
   router.Add(verb::post, "/auth/citizen/demo", E::kIdentity, A::kPublic, "", PostCitizenDemoLogin);

@@ -332,4 +332,42 @@ Result<std::vector<PersonSummary>> SearchPersons(Connection& connection,
   return found;
 }
 
+Result<CampaignSeries> ReadCampaignSeries(Connection& connection, Instant now) {
+  std::map<int64_t, CampaignDay> days;
+  auto per_day = [&](std::string_view sql, auto apply) -> Status {
+    ASSIGN_OR_RETURN(Query query, Query::Make(connection, sql));
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, query.Next());
+      if (!row) break;
+      int64_t day = query.Int(0);
+      CampaignDay& entry = days[day];
+      entry.day = FromEpochDays(static_cast<int32_t>(day));
+      apply(entry, query);
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(per_day("SELECT issued_at / 86400, COUNT(*) FROM summonses GROUP BY 1",
+                          [](CampaignDay& day, const Query& q) { day.issued = q.Int(1); }));
+  RETURN_IF_ERROR(per_day(
+      "SELECT s.served_at / 86400, a.channel, COUNT(*) FROM summonses s JOIN service_attempts a "
+      "ON a.attempt_id = s.served_attempt WHERE s.served_at IS NOT NULL GROUP BY 1, 2",
+      [](CampaignDay& day, const Query& q) { day.served_by_channel[q.Text(1)] = q.Int(2); }));
+  RETURN_IF_ERROR(per_day("SELECT at / 86400, COUNT(*) FROM appearances GROUP BY 1",
+                          [](CampaignDay& day, const Query& q) { day.appeared = q.Int(1); }));
+  RETURN_IF_ERROR(per_day("SELECT start_at / 86400, COUNT(*) FROM measures GROUP BY 1",
+                          [](CampaignDay& day, const Query& q) { day.measures_imposed = q.Int(1); }));
+  RETURN_IF_ERROR(per_day(
+      "SELECT lifted_at / 86400, COUNT(*) FROM measures WHERE lifted_at IS NOT NULL GROUP BY 1",
+      [](CampaignDay& day, const Query& q) { day.measures_lifted = q.Int(1); }));
+  CampaignSeries series;
+  for (auto& [key, day] : days) series.days.push_back(std::move(day));
+  ASSIGN_OR_RETURN(Query overdue,
+                   Query::Make(connection, "SELECT COUNT(*) FROM summonses WHERE status = 'served' "
+                                           "AND appearance_at < $1"));
+  overdue.Bind(ToUnixSeconds(now));
+  ASSIGN_OR_RETURN(bool row, overdue.Next());
+  series.overdue = row ? overdue.Int(0) : 0;
+  return series;
+}
+
 }  // namespace muster

@@ -6,6 +6,7 @@
 // that combine several reads open one read snapshot (ReadSnapshot) around them.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -152,6 +153,22 @@ struct PersonSearch {
   int limit = 50;
 };
 Result<std::vector<PersonSummary>> SearchPersons(Connection& connection, const PersonSearch& search);
+
+// What a campaign dashboard draws: per UTC day, summonses issued, served (by the channel of
+// the service event), appearances, measures imposed and lifted; and the overdue count now.
+struct CampaignDay {
+  CivilDate day;
+  int64_t issued = 0;
+  std::map<std::string, int64_t> served_by_channel;
+  int64_t appeared = 0;
+  int64_t measures_imposed = 0;
+  int64_t measures_lifted = 0;
+};
+struct CampaignSeries {
+  std::vector<CampaignDay> days;  // ascending, only days with activity
+  int64_t overdue = 0;            // served, appearance time passed, not appeared or closed
+};
+Result<CampaignSeries> ReadCampaignSeries(Connection& connection, Instant now);
 
 // Closes a read transaction however the reads end.
 class ReadSnapshot {

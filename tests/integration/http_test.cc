@@ -311,6 +311,7 @@ class HttpAccessTest : public HttpTest {
           R"({"upheld":false})"}},
         {"POST /auth/logout", {bhttp::verb::post, "/auth/logout", ""}},
         {"GET /auth/me", {bhttp::verb::get, "/auth/me", ""}},
+        {"GET /stats", {bhttp::verb::get, "/stats", ""}},
     };
   }
 
@@ -359,6 +360,10 @@ TEST_F(HttpAccessTest, AnOfficerOfAnotherRegionCanNeitherReadNorChangeOnAnyRoute
     const Call& call = calls.at(Key(route));
     Reply reply = Send(call.method, call.target, call.body, other_region_);
     ++tried;
+    if (Key(route) == "GET /stats") {
+      EXPECT_EQ(reply.status, 200u) << "aggregates carry no person's data";
+      continue;
+    }
     if (Key(route) == "GET /persons/search") {
       // A search answers, but discloses nothing outside the caller's jurisdiction.
       ASSERT_EQ(reply.status, 200u) << reply.body;
@@ -573,6 +578,12 @@ TEST_F(HttpAccessTest, ExcusesObjectionsGroundsFitnessAndBatchesThroughTheApi) {
   EXPECT_EQ(batch.object().at("issued").as_int64(), 1);
   EXPECT_EQ(batch.object().at("refused").at("deferment").as_int64(), 1);
   ExpectProblem(Post("/summonses/batch", R"({})"), 403, "/problems/forbidden");
+  Reply stats = Get("/stats");
+  ASSERT_EQ(stats.status, 200u) << stats.body;
+  EXPECT_EQ(stats.object().at("persons").as_int64(), 2);
+  EXPECT_FALSE(stats.object().at("days").as_array().empty());
+  EXPECT_GE(stats.object().at("days").as_array().back().at("issued").as_int64(), 1);
+  ExpectProblem(GetAs(citizen_, "/stats"), 403, "/problems/forbidden");
   ExpectProblem(Post("/summonses/batch", R"({"region":"XYZ"})"), 400, "/problems/invalid-request",
                 "region");
 }
