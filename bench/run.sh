@@ -6,7 +6,8 @@
 # Runs muster_bench (default sizes: 1,000,000 persons, 100,000 summonses; extra arguments are
 # passed to it, e.g. --persons 100000 --summonses 10000), then muster_pg_bench, the same
 # workloads on a throwaway PostgreSQL server, with the same arguments (less --sqlite3), then
-# muster_micro_bench if it was built, and tees everything to BUILD_DIR/bench-results.txt.
+# muster_micro_bench if it was built, then bench/http_bench.sh (the HTTP API under wrk beside
+# nginx), and tees everything to BUILD_DIR/bench-results.txt.
 # Benchmarks are not pass/fail: the script fails only if a benchmark cannot run. See
 # docs/BENCHMARKS.md.
 set -euo pipefail
@@ -71,6 +72,16 @@ if [[ -x "$build_dir/muster_micro_bench" ]]; then
   echo | tee -a "$results"
   echo "## muster_micro_bench" | tee -a "$results"
   "$build_dir/muster_micro_bench" 2>&1 | tee -a "$results"
+fi
+
+# The HTTP API under wrk beside nginx (its own demo registry of 100,000 persons; needs wrk and
+# nginx-light). Skipped, with a note, when the muster binary was not built.
+echo | tee -a "$results"
+echo "## bench/http_bench.sh" | tee -a "$results"
+if [[ -x "$build_dir/muster" ]]; then
+  "$(dirname "$0")/http_bench.sh" "$build_dir" | tee -a "$results"
+else
+  echo "skipped: $build_dir/muster is missing" | tee -a "$results"
 fi
 
 echo
