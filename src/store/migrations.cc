@@ -293,6 +293,30 @@ CREATE TABLE access_journal_head (
 INSERT INTO access_journal_head (id, entry_id, hash)
   VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 )SQL"},
+      {3, "signed summons documents and signing keys", R"SQL(
+-- Every summons carries its signed document (docs/DOCUMENTS.md): the canonical bytes exactly
+-- as signed, the Ed25519 signature (URL-safe base64), the signing key's id and the short code
+-- anyone can type to verify it. NULL for summonses issued before signing existed.
+ALTER TABLE summonses ADD COLUMN document TEXT;
+ALTER TABLE summonses ADD COLUMN key_id TEXT;
+ALTER TABLE summonses ADD COLUMN signature TEXT;
+ALTER TABLE summonses ADD COLUMN verification_code TEXT;
+CREATE UNIQUE INDEX summonses_verification_code ON summonses (verification_code);
+
+-- Public halves of the signing keys, so that every node verifies every notice ever issued.
+-- Secrets never enter the store. `active` is 1 for the one key that signs and NULL for all
+-- others; its UNIQUE constraint lets two concurrent rotations activate only one key.
+CREATE TABLE signing_keys (
+  key_id        TEXT PRIMARY KEY,
+  algorithm     TEXT NOT NULL,
+  public_key    TEXT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  retired_at    BIGINT,
+  revoked_at    BIGINT,
+  revoke_reason TEXT,
+  active        INTEGER UNIQUE CHECK (active = 1)
+);
+)SQL"},
   };
   return migrations;
 }

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 namespace muster {
@@ -91,6 +93,19 @@ class SqliteStatement final : public Statement {
 
 }  // namespace
 
+// Several connections of one process write the same file (the registry worker, the access
+// journal, the identity thread), and a writer holds the lock for about one fsync. SQLite's
+// own busy timeout sleeps up to 100 ms between tries, which turns a 1 ms wait into a 100 ms
+// one; this retries every 200 µs for the first 50 ms, then backs off to 5 ms, for 30 s in all.
+static int RetryWhileBusy(void*, int attempt) {
+  constexpr int kFastTries = 250;  // 250 × 200 µs = 50 ms
+  constexpr int kMaxTries = kFastTries + 6000;  // + 6000 × 5 ms = 30 s
+  if (attempt >= kMaxTries) return 0;
+  std::this_thread::sleep_for(attempt < kFastTries ? std::chrono::microseconds(200)
+                                                   : std::chrono::microseconds(5000));
+  return 1;
+}
+
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                   bool create) {
   if (!create && !std::filesystem::exists(path)) {
@@ -105,7 +120,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
     return status;
   }
   auto connection = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
-  sqlite3_busy_timeout(db, 30000);
+  sqlite3_busy_handler(db, &RetryWhileBusy, nullptr);
   RETURN_IF_ERROR(connection->Execute(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
       "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"));
