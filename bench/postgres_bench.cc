@@ -658,9 +658,14 @@ void PrintReport(const Options& options, const std::vector<Measurement>& measure
   std::printf("\ntarget %.1fx: %s\n", kTargetRatio, met ? "met" : "missed");
 }
 
+// Summonses are signed when issued: the key directory sits beside the server's data.
+fs::path KeyDirectory(const PostgresServer& server) { return server.directory() / "muster.keys"; }
+
 Result<std::unique_ptr<Registry>> OpenMuster(const PostgresServer& server) {
   ASSIGN_OR_RETURN(auto connection, OpenStore(server.UrlFor(kMusterDatabase), OpenMode::kExisting));
-  return Registry::Open(std::move(connection));
+  ASSIGN_OR_RETURN(auto registry, Registry::Open(std::move(connection)));
+  RETURN_IF_ERROR(registry->EnableSigning(KeyDirectory(server)));
+  return registry;
 }
 
 // Everything about one timed Muster workload: its start, then (Finish) its end, what it wrote,
@@ -767,6 +772,8 @@ Status Run(const Options& options, const fs::path& dir) {
   ASSIGN_OR_RETURN(auto connection, OpenStore(server->UrlFor(kMusterDatabase), OpenMode::kCreate));
   ASSIGN_OR_RETURN(auto registry, Registry::Create(std::move(connection), profile_text,
                                                    std::string(kProfileId) + ".toml", start));
+  RETURN_IF_ERROR(registry->EnableSigning(KeyDirectory(*server)));
+  RETURN_IF_ERROR(registry->RotateSigningKey().status());
   std::vector<Measurement> measurements;
 
   // Workload 1: the population.

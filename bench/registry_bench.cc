@@ -433,9 +433,14 @@ Result<std::string> SqliteVersion(const Options& options, Scratch& scratch) {
   return "sqlite3 " + text;
 }
 
+// Summonses are signed when issued: the key directory sits beside the store, as the CLI's.
+fs::path KeyDirectory(const fs::path& muster_db) { return muster_db.string() + ".keys"; }
+
 Result<std::unique_ptr<Registry>> OpenMuster(const fs::path& muster_db) {
   ASSIGN_OR_RETURN(auto connection, OpenStore("sqlite:" + muster_db.string(), OpenMode::kExisting));
-  return Registry::Open(std::move(connection));
+  ASSIGN_OR_RETURN(auto registry, Registry::Open(std::move(connection)));
+  RETURN_IF_ERROR(registry->EnableSigning(KeyDirectory(muster_db)));
+  return registry;
 }
 
 // After a workload: what Muster wrote, the WAL it left behind, the time to close the store
@@ -484,6 +489,8 @@ Status Run(const Options& options, Scratch& scratch) {
   ASSIGN_OR_RETURN(auto connection, OpenStore("sqlite:" + muster_db.string(), OpenMode::kCreate));
   ASSIGN_OR_RETURN(auto registry, Registry::Create(std::move(connection), profile_text,
                                                    std::string(kProfileId) + ".toml", start));
+  RETURN_IF_ERROR(registry->EnableSigning(KeyDirectory(muster_db)));
+  RETURN_IF_ERROR(registry->RotateSigningKey().status());
   Peer peer(options, scratch, muster_db, "peer");
   Peer peer_all(options, scratch, muster_db, "peer-all");
   std::vector<Measurement> measurements;

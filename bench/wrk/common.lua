@@ -1,5 +1,5 @@
--- Shared by the wrk scripts of bench/http_bench.sh: the id list, per-thread rotation, status
--- counting and a machine-readable summary.
+-- Shared by the wrk scripts of bench/http_bench.sh and bench/checks_bench.sh: the id list,
+-- per-thread rotation, status counting, a script's own tallies and a machine-readable summary.
 --
 -- wrk runs setup() in its main Lua state once per thread, then init()/request()/response()
 -- in each thread's own state, then done() in the main state. Counters therefore live in the
@@ -31,6 +31,7 @@ function M.init(args)
   statuses = {}  -- HTTP status -> count
   reasons = {}   -- problem "gate" (or status) of non-success answers -> count
   exhausted = 0  -- 1 once this thread used its last id (POST: it then stops)
+  tags = {}      -- the script's own tallies (M.tag), e.g. answers in force and clear
 end
 
 -- The next id; `wrap` false returns nil when every id was used once.
@@ -52,6 +53,10 @@ function M.count(status, body, success)
   end
 end
 
+function M.tag(name)
+  tags[name] = (tags[name] or 0) + 1
+end
+
 local function merge(into, from)
   for key, value in pairs(from or {}) do into[key] = (into[key] or 0) + value end
 end
@@ -69,19 +74,20 @@ end
 
 -- One line the shell script parses (times in microseconds), after wrk's own report.
 function M.done(summary, latency, requests)
-  local statuses, reasons, exhausted = {}, {}, 0
+  local statuses, reasons, tags, exhausted = {}, {}, {}, 0
   for _, thread in ipairs(threads) do
     merge(statuses, thread:get("statuses"))
     merge(reasons, thread:get("reasons"))
+    merge(tags, thread:get("tags"))
     exhausted = exhausted + (thread:get("exhausted") or 0)
   end
   local errors = summary.errors
   io.write(string.format(
       "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
-      "mean_us=%.0f statuses=%s reasons=%s socket_errors=%d timeouts=%d threads_exhausted=%d\n",
+      "mean_us=%.0f statuses=%s reasons=%s tags=%s socket_errors=%d timeouts=%d threads_exhausted=%d\n",
       summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
       latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-      latency.mean, format_counts(statuses), format_counts(reasons),
+      latency.mean, format_counts(statuses), format_counts(reasons), format_counts(tags),
       errors.connect + errors.read + errors.write, errors.timeout, exhausted))
 end
 

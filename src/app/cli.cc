@@ -10,6 +10,8 @@
 
 #include "app/accounts.h"
 #include "app/demo.h"
+#include "app/document_commands.h"
+#include "app/feed_commands.h"
 #include "app/population_loader.h"
 #include "app/progress.h"
 #include "http/server.h"
@@ -37,6 +39,7 @@ struct Globals {
   std::string store = "sqlite:muster.db";
   std::string idempotency_key;
   std::string actor = "cli";
+  std::string key_dir;  // signing keys (issue 6): default <path>.keys beside a SQLite store
 };
 
 int Fail(const Status& status) {
@@ -46,7 +49,10 @@ int Fail(const Status& status) {
 
 Result<std::unique_ptr<Registry>> OpenRegistry(const Globals& globals) {
   ASSIGN_OR_RETURN(auto connection, OpenStore(globals.store, OpenMode::kExisting));
-  return Registry::Open(std::move(connection));
+  ASSIGN_OR_RETURN(auto registry, Registry::Open(std::move(connection)));
+  // Every summons is signed when issued; a node without the key's secret only verifies.
+  RETURN_IF_ERROR(registry->EnableSigning(KeyDirectoryFor(globals.store, globals.key_dir)));
+  return registry;
 }
 
 CommandContext Context(const Globals& globals) {
@@ -105,6 +111,11 @@ int RunCli(int argc, char** argv) {
   app.add_option("--idempotency-key", globals.idempotency_key,
                  "key that makes a retry of this command safe (default: derived from the request)");
   app.add_option("--actor", globals.actor, "who is acting, for the journal")->capture_default_str();
+  if (const char* key_dir = std::getenv("MUSTER_KEY_DIR")) globals.key_dir = key_dir;
+  app.add_option("--key-dir", globals.key_dir,
+                 "directory of the signing key's secret (env MUSTER_KEY_DIR; default: "
+                 "<path>.keys beside a SQLite store)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   int exit_code = 0;
   auto run = [&](auto body) { return [&, body]() { exit_code = body(); }; };
@@ -141,10 +152,15 @@ int RunCli(int argc, char** argv) {
     if (auto parsed = ParseProfile(text.str(), path.filename().string()); !parsed.ok()) {
       return Fail(parsed.status());
     }
+    std::filesystem::path key_directory = KeyDirectoryFor(globals.store, globals.key_dir);
+    if (Status given = CheckKeyDirectoryGiven(key_directory); !given.ok()) return Fail(given);
     auto connection = OpenStore(globals.store, OpenMode::kCreate);
     if (!connection.ok()) return Fail(connection.status());
     auto registry = Registry::Create(std::move(connection).value(), text.str(), path.filename().string(), start);
     if (!registry.ok()) return Fail(registry.status());
+    auto key_id = CreateFirstSigningKey(**registry, key_directory);
+    if (!key_id.ok()) return Fail(key_id.status());
+    std::printf("signing key %s created in %s\n", key_id->c_str(), key_directory.string().c_str());
     std::printf("created registry %s with profile %s %s (%s clock, now %s)\n", globals.store.c_str(),
                 (*registry)->profile().id.c_str(), (*registry)->profile().version.c_str(), clock.c_str(),
                 FormatInstant((*registry)->Now()).c_str());
@@ -600,10 +616,15 @@ int RunCli(int argc, char** argv) {
     if (!file) return Fail(NotFound("profile: no profile '" + profile_name + "' (looked for " + path.string() + ")"));
     std::stringstream text;
     text << file.rdbuf();
+    std::filesystem::path key_directory = KeyDirectoryFor(globals.store, globals.key_dir);
+    if (Status given = CheckKeyDirectoryGiven(key_directory); !given.ok()) return Fail(given);
     auto connection = OpenStore(globals.store, OpenMode::kCreate);
     if (!connection.ok()) return Fail(connection.status());
     auto registry = Registry::Create(std::move(connection).value(), text.str(), path.filename().string(), *start);
     if (!registry.ok()) return Fail(registry.status());
+    auto key_id = CreateFirstSigningKey(**registry, key_directory);
+    if (!key_id.ok()) return Fail(key_id.status());
+    std::printf("signing key %s created in %s\n", key_id->c_str(), key_directory.string().c_str());
     ProgressLine progress("generate");
     LoadOptions population{.count = demo_options.persons, .seed = demo_options.seed};
     auto count = LoadSyntheticPopulation(**registry, population, [&](int64_t done, int64_t total) { progress.Update(done, total); });
@@ -624,6 +645,10 @@ int RunCli(int argc, char** argv) {
   }));
 
   AddAccountCommands(app, globals.store, exit_code);
+
+  AddFeedCommands(app, globals.store, globals.actor, exit_code);  // issue 7: app/feed_commands.h
+
+  AddDocumentCommands(app, globals.store, globals.key_dir, exit_code);  // issue 6: keys, print
 
   try {
     app.parse(argc, argv);

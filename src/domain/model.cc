@@ -77,6 +77,32 @@ Result<Channel> ParseChannel(std::string_view text, std::string_view field) {
   return ParseByName(text, field, kAllChannels, &ChannelName);
 }
 
+std::optional<std::string_view> DispatchMark(Channel channel) {
+  switch (channel) {
+    case Channel::kPortal:
+    case Channel::kRegister:
+      return "posted";
+    case Channel::kRegisteredMail:
+      return "sent";
+    case Channel::kInPerson:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string_view NotificationChannelName(NotificationChannel channel) {
+  switch (channel) {
+    case NotificationChannel::kSms: return "sms";
+    case NotificationChannel::kEmail: return "email";
+  }
+  return "?";
+}
+
+Result<NotificationChannel> ParseNotificationChannel(std::string_view text,
+                                                     std::string_view field) {
+  return ParseByName(text, field, kAllNotificationChannels, &NotificationChannelName);
+}
+
 std::string_view MeasureKindName(MeasureKind kind) {
   switch (kind) {
     case MeasureKind::kExit: return "exit";

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,19 @@ inline constexpr std::array<Channel, 4> kAllChannels = {Channel::kPortal, Channe
                                                         Channel::kInPerson, Channel::kRegister};
 std::string_view ChannelName(Channel channel);  // "portal", "registered_mail", "in_person", "register"
 Result<Channel> ParseChannel(std::string_view text, std::string_view field);
+// The mark a channel records when the registry dispatches a summons through it: "posted"
+// (portal, register), "sent" (registered mail). None for in_person: the officer records the
+// signature or refusal when it happens.
+std::optional<std::string_view> DispatchMark(Channel channel);
+
+// Channels that only tell the citizen a summons exists (issue 6). A notification is never
+// service, under any profile, and is sent only to a person who consented to the channel.
+enum class NotificationChannel { kSms, kEmail };
+inline constexpr std::array<NotificationChannel, 2> kAllNotificationChannels = {
+    NotificationChannel::kSms, NotificationChannel::kEmail};
+std::string_view NotificationChannelName(NotificationChannel channel);  // "sms", "email"
+Result<NotificationChannel> ParseNotificationChannel(std::string_view text,
+                                                     std::string_view field);
 
 // Temporary measures (DESIGN.md §1).
 enum class MeasureKind {

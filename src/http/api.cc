@@ -1,5 +1,9 @@
 #include "http/api.h"
 
+#include "http/api_support.h"
+#include "http/enforcement_api.h"
+#include "http/feeds_api.h"
+
 #include <boost/json.hpp>
 #include <charconv>
 #include <initializer_list>
@@ -22,180 +26,7 @@ using beast_http::verb;
 
 using access::Principal;
 namespace scope = access::scope;
-
-Response Fail(const Status& error) { return ProblemResponse(ProblemFromStatus(error), 11, true); }
-
-Response Json(status code, const json::value& body) { return JsonResponse(code, body, 11, true); }
-
-Result<int64_t> PositiveId(std::string_view text, std::string_view field) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return InvalidArgument(std::string(field) + ": '" + std::string(text) +
-                           "' is not a positive integer id");
-  }
-  return value;
-}
-
-Result<int64_t> PathId(const RouteRequest& request) {
-  return PositiveId(request.path.at("id"), "id");
-}
-
-// The body as a JSON object with only `allowed` members. An empty body is an empty object.
-Result<json::object> BodyObject(const RouteRequest& request,
-                                std::initializer_list<std::string_view> allowed) {
-  const std::string& text = request.message.body();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  boost::system::error_code error;
-  json::value value = json::parse(text, error);
-  if (error) return InvalidArgument("body: malformed JSON: " + error.message());
-  if (!value.is_object()) return InvalidArgument("body: must be a JSON object");
-  for (const auto& member : value.as_object()) {
-    bool known = false;
-    for (std::string_view name : allowed) known = known || member.key() == name;
-    if (!known) return InvalidArgument(std::string(member.key()) + ": unknown field");
-  }
-  return std::move(value.as_object());
-}
-
-Result<std::optional<std::string>> OptionalString(const json::object& body,
-                                                  std::string_view field) {
-  const json::value* value = body.if_contains(field);
-  if (value == nullptr || value->is_null()) return std::optional<std::string>();
-  if (!value->is_string()) return InvalidArgument(std::string(field) + ": must be a string");
-  return std::optional<std::string>(std::string(value->as_string()));
-}
-
-Result<std::string> RequiredString(const json::object& body, std::string_view field) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value, OptionalString(body, field));
-  if (!value) return InvalidArgument(std::string(field) + ": is required");
-  return *value;
-}
-
-Result<int64_t> RequiredId(const json::object& body, std::string_view field) {
-  const json::value* value = body.if_contains(field);
-  if (value == nullptr || value->is_null()) {
-    return InvalidArgument(std::string(field) + ": is required");
-  }
-  if (value->is_int64() && value->as_int64() > 0) return value->as_int64();
-  if (value->is_uint64() && value->as_uint64() <= INT64_MAX) {
-    return static_cast<int64_t>(value->as_uint64());
-  }
-  return InvalidArgument(std::string(field) + ": must be a positive integer");
-}
-
-// An optional instant with offset; absent means the registry's now.
-Result<Instant> InstantOrNow(const json::object& body, std::string_view field, Registry& registry) {
-  ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(body, field));
-  if (!text) return registry.Now();
-  return ParseInstant(*text, field);
-}
-
-// The command's context: the Idempotency-Key header and the caller as the journal's actor.
-CommandContext Context(const RouteRequest& request) {
-  auto key = request.message.find("Idempotency-Key");
-  std::string idempotency_key =
-      key == request.message.end() ? std::string() : std::string(key->value());
-  return {.idempotency_key = std::move(idempotency_key), .actor = request.principal->Actor()};
-}
-
-Result<bool> RequiredBool(const json::object& body, std::string_view field) {
-  const json::value* value = body.if_contains(field);
-  if (value == nullptr || value->is_null()) {
-    return InvalidArgument(std::string(field) + ": is required");
-  }
-  if (!value->is_bool()) return InvalidArgument(std::string(field) + ": must be true or false");
-  return value->as_bool();
-}
-
-Result<std::optional<int64_t>> OptionalId(const json::object& body, std::string_view field) {
-  const json::value* value = body.if_contains(field);
-  if (value == nullptr || value->is_null()) return std::optional<int64_t>();
-  ASSIGN_OR_RETURN(int64_t id, RequiredId(body, field));
-  return std::optional<int64_t>(id);
-}
-
-Result<std::optional<int64_t>> OptionalInt(const json::object& body, std::string_view field) {
-  const json::value* value = body.if_contains(field);
-  if (value == nullptr || value->is_null()) return std::optional<int64_t>();
-  if (value->is_int64()) return std::optional<int64_t>(value->as_int64());
-  if (value->is_uint64() && value->as_uint64() <= INT64_MAX) {
-    return std::optional<int64_t>(static_cast<int64_t>(value->as_uint64()));
-  }
-  return InvalidArgument(std::string(field) + ": must be an integer");
-}
-
-Result<std::optional<CivilDate>> OptionalDate(const json::object& body, std::string_view field) {
-  ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(body, field));
-  if (!text) return std::optional<CivilDate>();
-  ASSIGN_OR_RETURN(CivilDate date, ParseDate(*text, field));
-  return std::optional<CivilDate>(date);
-}
-
-json::value DateOrNull(const std::optional<CivilDate>& date) {
-  return date ? json::value(FormatDate(*date)) : json::value(nullptr);
-}
-json::value InstantOrNull(const std::optional<Instant>& instant) {
-  return instant ? json::value(FormatInstant(*instant)) : json::value(nullptr);
-}
-
-// Handlers are written as Result-returning functions; Wrap turns an error into its problem.
-using Body = std::function<Result<Response>(const RouteRequest&, Registry&)>;
-Handler Wrap(Body body) {
-  return [body = std::move(body)](const RouteRequest& request, Registry* registry) {
-    Result<Response> response = body(request, *registry);
-    return response.ok() ? std::move(response).value() : Fail(response.status());
-  };
-}
-
-// ---- Access: scope, jurisdiction and the journal ---------------------------------------
-
-// The stated purpose of a read: the X-Purpose header, or the route's default.
-std::string Purpose(const RouteRequest& request, std::string_view fallback) {
-  auto header = request.message.find("X-Purpose");
-  if (header == request.message.end() || header->value().empty()) return std::string(fallback);
-  return std::string(header->value().substr(0, 200));
-}
-
-void Note(const RouteRequest& request, std::optional<PersonId> person_id, std::string_view action,
-          std::string_view resource, std::string_view fields, std::string outcome) {
-  const Principal& principal = *request.principal;
-  request.accesses->push_back(access::AccessEntry{
-      .at = request.environment->identity_clock->Now(),
-      .account_id = principal.account_id,
-      .actor = principal.Actor(),
-      .actor_kind = std::string(access::PrincipalKindName(principal.kind)),
-      .person_id = person_id,
-      .action = std::string(action),
-      .resource = std::string(resource),
-      .fields = std::string(fields),
-      .purpose = Purpose(request, principal.kind == access::PrincipalKind::kCitizen
-                                      ? "own record"
-                                      : "case work"),
-      .outcome = std::move(outcome)});
-}
-
-// Checks that the caller may use `scope` on the record at `location`. A refusal is journalled
-// too (the citizen sees attempts as well as reads); `fields` is what a read discloses, empty
-// for a change (the ledger records changes with their actor).
-Status Admit(const RouteRequest& request, std::string_view wanted,
-             const Result<RecordLocation>& location, std::string_view resource,
-             std::string_view fields) {
-  if (!location.ok()) {
-    // Unknown record: say so only to callers who could see such records somewhere.
-    RETURN_IF_ERROR(request.principal->RequireScope(wanted));
-    return location.status();
-  }
-  access::RecordPlace place{location->person_id, location->region, location->office};
-  Status allowed = request.principal->Authorize(wanted, place);
-  if (!allowed.ok()) {
-    Note(request, location->person_id, fields.empty() ? "change" : "read", resource, fields,
-         "denied: " + allowed.message());
-    return allowed;
-  }
-  if (!fields.empty()) Note(request, location->person_id, "read", resource, fields, "ok");
-  return Status::Ok();
-}
+using namespace api;  // the shared request and response helpers (api_support.h)
 
 // ---- JSON views ---------------------------------------------------------------------------
 
@@ -291,6 +122,8 @@ json::object SummonsJson(const SummonsRow& summons) {
       {"served_rule", summons.served_rule ? json::value(*summons.served_rule) : nullptr},
       {"closed_at", InstantOrNull(summons.closed_at)},
       {"close_reason", summons.close_reason},
+      {"verification_code",
+       summons.verification_code ? json::value(*summons.verification_code) : nullptr},
       {"delivery_log", std::move(attempts)},
       {"excuses", std::move(excuses)}};
 }
@@ -720,6 +553,43 @@ Result<Response> PostObjectionDecision(const RouteRequest& request, Registry& re
   return Json(status::ok, json::object{{"objection_id", objection_id}, {"upheld", upheld}});
 }
 
+// The objections waiting for a decision inside the caller's jurisdiction, oldest first.
+Result<Response> GetPendingObjections(const RouteRequest& request, Registry& registry) {
+  RETURN_IF_ERROR(request.principal->RequireScope(scope::kObjectionDecide));
+  int limit = 100;
+  for (const auto& [name, value] : request.query) {
+    if (name == "status") {
+      if (value != "pending") return InvalidArgument("status: only 'pending' is listed");
+    } else if (name == "limit") {
+      auto parsed = PositiveId(value, "limit");
+      if (!parsed.ok() || *parsed > 1000) return InvalidArgument("limit: must be 1 to 1000");
+      limit = static_cast<int>(*parsed);
+    } else {
+      return InvalidArgument(name + ": unknown parameter (status, limit)");
+    }
+  }
+  Connection& db = registry.connection();
+  ReadSnapshot snapshot(db);
+  RETURN_IF_ERROR(snapshot.Begin());
+  ASSIGN_OR_RETURN(std::vector<PendingObjection> pending, ReadPendingObjections(db, 5000));
+  json::array out;
+  for (const PendingObjection& objection : pending) {
+    access::RecordPlace place{objection.location.person_id, objection.location.region,
+                              objection.location.office};
+    if (!request.principal->Authorize(scope::kObjectionDecide, place).ok()) continue;
+    if (static_cast<int>(out.size()) >= limit) break;
+    Note(request, objection.location.person_id, "read", "GET /objections", "objection", "ok");
+    out.push_back(json::object{
+        {"objection_id", objection.row.objection_id},
+        {"person_id", objection.location.person_id},
+        {"office", objection.location.office},
+        {"summons_id", objection.row.summons_id ? json::value(*objection.row.summons_id) : nullptr},
+        {"reason", objection.row.reason},
+        {"filed_at", FormatInstant(objection.row.filed_at)}});
+  }
+  return Json(status::ok, json::object{{"objections", std::move(out)}});
+}
+
 // ---- The profile --------------------------------------------------------------------------
 
 Result<Response> GetProfile(const RouteRequest&, Registry& registry) {
@@ -759,6 +629,17 @@ Result<Response> GetProfile(const RouteRequest&, Registry& registry) {
                     {"channels", std::move(channels)},
                     {"measures", std::move(measures)},
                     {"lift_deadline_hours", profile.lift_deadline_hours}};
+  auto names = [](const std::vector<std::string>& list) {
+    json::array out;
+    for (const std::string& name : list) out.push_back(json::string(name));
+    return out;
+  };
+  body["excuse_reasons"] = names(profile.excuse_reasons);
+  body["deferment_bases"] = names(profile.deferment_bases);
+  body["exemption_bases"] = names(profile.exemption_bases);
+  json::object bases;
+  for (const auto& [id, citation] : profile.legal_bases) bases[id] = citation;
+  body["legal_bases"] = std::move(bases);
   return Json(status::ok, body);
 }
 
@@ -970,8 +851,12 @@ Router MakeApiRouter(const Metrics& metrics) {
              scope::kExcuseDecide, Wrap(PostExcuseDecision));
   router.Add(verb::post, "/objections", E::kRegistryWorker, A::kAuthenticated,
              scope::kObjectionFile, Wrap(PostObjection));
+  router.Add(verb::get, "/objections", E::kRegistryWorker, A::kAuthenticated,
+             scope::kObjectionDecide, Wrap(GetPendingObjections));
   router.Add(verb::post, "/objections/{id}/decision", E::kRegistryWorker, A::kAuthenticated,
              scope::kObjectionDecide, Wrap(PostObjectionDecision));
+  AddEnforcementRoutes(router);
+  AddFeedRoutes(router);
   return router;
 }
 

@@ -22,6 +22,12 @@
 namespace muster {
 class Registry;
 }
+namespace muster::http {
+class EnforcementNode;
+}
+namespace muster::feeds {
+class FeedIngestor;
+}
 
 namespace muster::http {
 
@@ -34,6 +40,11 @@ struct ApiEnvironment {
   const Clock* identity_clock = nullptr;  // real time for sessions and TOTP
   // Drops a token from the server's authentication cache (after logout).
   std::function<void(const std::string& token)> forget_token;
+  EnforcementNode* enforcement = nullptr;  // the measure index, tailer and webhooks
+  access::AccessJournal* journal = nullptr;  // for work that journals in chunks (bulk checks)
+  // The feed ingestor of the worker's registry, created on first use (worker thread only).
+  std::function<Result<feeds::FeedIngestor*>(Registry&)> feed_ingestor;
+
 };
 
 // What a handler sees: the message, the path captures, the decoded query parameters, and for
@@ -54,6 +65,7 @@ enum class Execution {
   kInline,          // cheap and registry-free: runs on the I/O thread (health, metrics)
   kRegistryWorker,  // touches the Registry: runs on the worker thread that owns it
   kIdentity,        // touches accounts and credentials: runs on the identity thread
+  kBlocking,        // long, registry-free work that may block (bulk checks): a small pool
 };
 
 enum class Access {

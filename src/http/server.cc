@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "common/crypto.h"
+#include "feeds/matching.h"
 #include "http/api.h"
 
 namespace muster::http {
@@ -109,6 +110,19 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry>
   server->identity_ = std::make_unique<access::IdentityStore>(*server->identity_connection_);
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> journal_connection, connect());
   ASSIGN_OR_RETURN(server->journal_, access::AccessJournal::Start(std::move(journal_connection)));
+  server->environment_.journal = server->journal_.get();
+  ASSIGN_OR_RETURN(server->enforcement_,
+                   EnforcementNode::Start(connect, server->registry_->profile(),
+                                          server->options_.enforcement));
+  server->environment_.enforcement = server->enforcement_.get();
+  HttpServer* raw = server.get();
+  server->environment_.feed_ingestor = [raw](Registry& registry) -> Result<feeds::FeedIngestor*> {
+    if (!raw->feed_ingestor_) {
+      ASSIGN_OR_RETURN(feeds::MatchWeights weights, feeds::LoadMatchWeights(feeds::DefaultWeightsPath()));
+      ASSIGN_OR_RETURN(raw->feed_ingestor_, feeds::FeedIngestor::Create(registry, std::move(weights)));
+    }
+    return raw->feed_ingestor_.get();
+  };
   return server;
 }
 
@@ -155,7 +169,9 @@ void HttpServer::Wait() {
     // Every worker job is awaited by a session or the scheduler, which hold the io_context's
     // work; with the I/O threads gone the worker is idle.
     worker_.join();
+    feed_ingestor_.reset();  // holds a reference to the registry
     identity_pool_.join();
+    blocking_pool_.join();
   });
 }
 
@@ -277,8 +293,16 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
     parser.header_limit(options_.header_limit);
     parser.body_limit(options_.body_limit);
     transport.expires_after(options_.read_timeout);
-    co_await beast_http::async_read(stream, buffer, parser,
-                                    asio::redirect_error(asio::use_awaitable, error));
+    // The header first: the body limit depends on the route (bulk checks carry 100,000 ids).
+    co_await beast_http::async_read_header(stream, buffer, parser,
+                                           asio::redirect_error(asio::use_awaitable, error));
+    if (!error && !parser.is_done()) {
+      std::string_view path = parser.get().target();
+      if (path == "/checks/bulk") parser.body_limit(options_.bulk_body_limit);
+      if (path.starts_with("/feeds/")) parser.body_limit(options_.feed_body_limit);
+      co_await beast_http::async_read(stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, error));
+    }
     SteadyClock::time_point started = SteadyClock::now();
     std::string route_label = "unmatched";
     Response response;
@@ -468,8 +492,16 @@ asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string
       response = route.handler(route_request, nullptr);
       break;
     case Execution::kRegistryWorker:
-      response = co_await OnWorker<Response>(
-          [&route, &route_request, this] { return route.handler(route_request, registry_.get()); });
+      response = co_await OnWorker<Response>([&route, &route_request, this] {
+        Status refreshed = registry_->RefreshClock();
+        if (!refreshed.ok()) return ProblemResponse(ProblemFromStatus(refreshed), 11, true);
+        return route.handler(route_request, registry_.get());
+      });
+      break;
+    case Execution::kBlocking:
+      response = co_await OnPool<Response>(blocking_pool_, [&route, &route_request] {
+        return route.handler(route_request, nullptr);
+      });
       break;
     case Execution::kIdentity:
       route_request.identity = identity_.get();
@@ -498,8 +530,20 @@ asio::awaitable<void> HttpServer::Schedule() {
     co_await scheduler_timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
     if (error || stopping_) break;
     Status ran = co_await OnWorker<Status>([this] {
+      RETURN_IF_ERROR(registry_->RefreshClock());
       auto due = registry_->RunDue();
-      return due.ok() ? Status::Ok() : due.status();
+      RETURN_IF_ERROR(due.status());
+      // Once per (registry) day: put on the register whoever reached the age, take off
+      // whoever left it (profile [registration]).
+      int64_t today = ToUnixSeconds(registry_->Now()) / 86400;
+      if (today != last_sweep_day_) {
+        auto swept = registry_->SweepRegistration(
+            {.idempotency_key = "registration-sweep-" + std::to_string(today),
+             .actor = "scheduler"});
+        RETURN_IF_ERROR(swept.status());
+        last_sweep_day_ = today;
+      }
+      return Status::Ok();
     });
     if (!ran.ok()) std::fprintf(stderr, "muster serve: due actions: %s\n", ran.ToString().c_str());
   }

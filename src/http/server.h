@@ -35,6 +35,8 @@
 #include "access/identity_store.h"
 #include "access/rate_limiter.h"
 #include "common/status.h"
+#include "feeds/ingest.h"
+#include "http/enforcement_api.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -56,6 +58,11 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
   uint32_t header_limit = 16 * 1024;
   uint64_t body_limit = 64 * 1024;
+  // POST /checks/bulk: up to 100,000 ids; POST /feeds/…: an agency's batch.
+  uint64_t bulk_body_limit = 2 * 1024 * 1024;
+  uint64_t feed_body_limit = 64 * 1024 * 1024;
+  // The measure index, its tailer and the webhook worker (issue 5).
+  EnforcementOptions enforcement;
   // How often the worker runs due actions (Registry::RunDue); zero disables the tick.
   std::chrono::milliseconds scheduler_interval = std::chrono::seconds(60);
   // Requests per second per caller (per account, or per client address when anonymous),
@@ -149,6 +156,10 @@ class HttpServer {
   boost::asio::thread_pool worker_{1};
   std::unique_ptr<Registry> registry_;  // used only on worker_
   boost::asio::thread_pool identity_pool_{1};
+  boost::asio::thread_pool blocking_pool_{2};  // bulk checks
+  std::unique_ptr<EnforcementNode> enforcement_;
+  std::unique_ptr<feeds::FeedIngestor> feed_ingestor_;  // used only on worker_
+  int64_t last_sweep_day_ = -1;                          // used only on worker_
   std::unique_ptr<Connection> identity_connection_;  // used only on identity_pool_
   std::unique_ptr<access::IdentityStore> identity_;  // used only on identity_pool_
   std::unique_ptr<access::AccessJournal> journal_;

@@ -35,6 +35,21 @@ inline constexpr std::string_view kObjectionDecided = "ObjectionDecided";
 inline constexpr std::string_view kMeasureImposed = "MeasureImposed";
 inline constexpr std::string_view kMeasureWithheld = "MeasureWithheld";
 inline constexpr std::string_view kMeasureLifted = "MeasureLifted";
+// Delivery channels (issue 6, registry/delivery.cc).
+inline constexpr std::string_view kConsentRecorded = "ConsentRecorded";    // to sms or email
+inline constexpr std::string_view kConsentWithdrawn = "ConsentWithdrawn";
+inline constexpr std::string_view kNotificationRecorded = "NotificationRecorded";  // not service
+inline constexpr std::string_view kDeliveryFallback = "DeliveryFallback";  // the cascade followed
+// Person records from source agencies (issue 7, registry/person_records.h).
+inline constexpr std::string_view kPersonRecorded = "PersonRecorded";  // on file, not registered
+inline constexpr std::string_view kAttributeRecorded = "AttributeRecorded";  // with provenance
+inline constexpr std::string_view kRegistrationOpened = "RegistrationOpened";
+inline constexpr std::string_view kPersonDeregistered = "PersonDeregistered";
+inline constexpr std::string_view kPersonsMerged = "PersonsMerged";
+inline constexpr std::string_view kPersonSplit = "PersonSplit";
+inline constexpr std::string_view kMatchReviewOpened = "MatchReviewOpened";
+inline constexpr std::string_view kMatchReviewClosed = "MatchReviewClosed";
+inline constexpr std::string_view kFeedBatchApplied = "FeedBatchApplied";
 
 }  // namespace muster::events
 

@@ -1,7 +1,10 @@
 // Reads: explain, the person's timeline, registry statistics.
 #include <map>
 
+#include "registry/delivery.h"
 #include "registry/events.h"
+#include "registry/person_records.h"
+#include "registry/queries.h"
 #include "registry/registry.h"
 
 namespace muster {
@@ -46,8 +49,33 @@ std::string DescribeEvent(const LedgerEvent& event, const json::object& p, TimeZ
     return line;
   }
   if (type == events::kSummonsServed) {
-    return "summons " + number("summons_id") + " SERVED via " + text("channel") + " " + text("mark") +
-           " (attempt " + number("attempt_id") + ", rule " + text("rule_id") + ")";
+    std::string line = "summons " + number("summons_id") + " SERVED via " + text("channel") + " " +
+                       text("mark") + " (attempt " + number("attempt_id") + ", rule " +
+                       text("rule_id") + ")";
+    if (const json::value* corrects = p.if_contains("corrects"); corrects && corrects->is_object()) {
+      auto earlier = JsonOptionalInt(corrects->get_object(), "served_at");
+      line += " — an earlier legally valid service than the one on record" +
+              (earlier ? " (" + Local(*earlier, zone) + ")" : std::string());
+    }
+    return line;
+  }
+  if (type == events::kConsentRecorded) {
+    return "consent " + number("consent_id") + " to notifications by " + text("channel") +
+           " at " + MaskNotificationAddress(text("address")) + " (evidence: " + text("evidence") +
+           ")" + (p.contains("supersedes") ? "; supersedes consent " + number("supersedes") : "");
+  }
+  if (type == events::kConsentWithdrawn) {
+    return "consent " + number("consent_id") + " to notifications by " + text("channel") +
+           " withdrawn (evidence: " + text("evidence") + ")";
+  }
+  if (type == events::kNotificationRecorded) {
+    return "summons " + number("summons_id") + ": " + text("channel") + " notification " +
+           text("mark") + " (attempt " + number("attempt_id") + ", evidence: " +
+           text("evidence") + ") — a notification, not service";
+  }
+  if (type == events::kDeliveryFallback) {
+    return "summons " + number("summons_id") + ": cascade fallback " + text("outcome") + ": " +
+           text("detail") + " (rule " + text("rule_id") + ")";
   }
   if (type == events::kSummonsCancelled) return "summons " + number("summons_id") + " cancelled: " + text("reason");
   if (type == events::kAppeared) return "appeared for summons " + number("summons_id") + " at " + text("at_local");
@@ -74,6 +102,7 @@ std::string DescribeEvent(const LedgerEvent& event, const json::object& p, TimeZ
   if (type == events::kMeasureLifted) {
     return "measure " + text("kind") + " lifted (measure " + number("measure_id") + "): " + text("reason");
   }
+  if (auto line = DescribePersonRecordEvent(type, p)) return *line;
   return type;
 }
 
@@ -111,6 +140,95 @@ Result<std::vector<std::string>> Registry::PersonTimeline(PersonId person_id) {
   return lines;
 }
 
+// How a summons was served, for people: the earliest legally valid service event first, then
+// what every other entry of the delivery log counted for.
+Result<std::vector<std::string>> Registry::ExplainService(const SummonsFacts& summons,
+                                                          Instant now) {
+  ASSIGN_OR_RETURN(SummonsRow row, ReadSummons(*connection_, summons.summons_id));
+  TimeZone zone = summons.zone;
+  std::string id = std::to_string(summons.summons_id);
+  auto basis = [&](const std::string& rule_id) -> std::string {
+    for (const ChannelRules& channel : profile_.channels) {
+      for (const ServiceRule& rule : channel.service) {
+        if (rule.rule_id == rule_id) return rule.legal_basis;
+      }
+    }
+    return "";
+  };
+  auto entry = [&](const ServiceAttemptRow& attempt) {
+    std::string text = attempt.channel + " " + attempt.mark + " at " + FormatLocal(attempt.at, zone) +
+                       " (attempt " + std::to_string(attempt.attempt_id);
+    if (attempt.reference) text += ", tracking " + *attempt.reference;
+    return text + ", evidence: " + attempt.evidence + ")";
+  };
+  std::vector<std::string> lines;
+  const ServiceAttemptRow* serving = nullptr;
+  if (summons.served_attempt) {
+    for (const ServiceAttemptRow& attempt : row.attempts) {
+      if (attempt.attempt_id == *summons.served_attempt) serving = &attempt;
+    }
+  }
+  const ServiceAttemptRow* pending = nullptr;
+  if (serving != nullptr && summons.served_at) {
+    std::string rule = summons.served_rule.value_or("");
+    std::string cited = basis(rule);
+    lines.push_back("summons " + id + " served " + FormatLocal(*summons.served_at, zone) + " by " +
+                    entry(*serving) + " under rule " + rule +
+                    (cited.empty() ? "" : ", legal basis " + cited) +
+                    " — the earliest legally valid service event");
+  } else if (summons.status != "issued") {
+    lines.push_back("summons " + id + " was never served; it is " + summons.status);
+  } else {
+    // The earliest deemed service still to come, if any.
+    for (const ServiceAttemptRow& attempt : row.attempts) {
+      if (attempt.service_rule && attempt.serves_at && *attempt.serves_at > now &&
+          (pending == nullptr || *attempt.serves_at < *pending->serves_at)) {
+        pending = &attempt;
+      }
+    }
+    if (pending != nullptr) {
+      lines.push_back("summons " + id + " not served yet: " + entry(*pending) +
+                      " will serve it at " + FormatLocal(*pending->serves_at, zone) +
+                      " under rule " + *pending->service_rule + " unless an earlier service comes");
+    } else {
+      lines.push_back("summons " + id +
+                      " not served yet: no event on record serves it (no measure without proof "
+                      "of service)");
+    }
+  }
+  for (const ServiceAttemptRow& attempt : row.attempts) {
+    if (&attempt == serving || &attempt == pending) continue;
+    std::string what;
+    if (attempt.notification) {
+      what = "a notification, never service";
+    } else if (attempt.service_rule && attempt.serves_at) {
+      what = serving != nullptr ? "would serve at " + FormatLocal(*attempt.serves_at, zone) +
+                                      " under rule " + *attempt.service_rule +
+                                      "; the earlier service counts"
+                                : "would serve at " + FormatLocal(*attempt.serves_at, zone) +
+                                      " under rule " + *attempt.service_rule;
+    } else {
+      Result<Channel> channel = ParseChannel(attempt.channel, "channel");
+      const ChannelRules* rules = channel.ok() ? profile_.FindChannel(*channel) : nullptr;
+      const ServiceRule* rule = rules ? rules->FindServiceRule(attempt.mark) : nullptr;
+      if (rule != nullptr) {
+        what = "after the service on record: evidence only";
+      } else if (attempt.channel == "portal" && attempt.mark == "viewed") {
+        what = "the citizen's first view: evidence, not service";
+      } else {
+        what = "evidence, not service";
+      }
+    }
+    lines.push_back("also " + entry(attempt) + ": " + what);
+  }
+  for (const DeliveryDecisionRow& decision : row.delivery_decisions) {
+    lines.push_back("cascade fallback " + decision.outcome + " at " +
+                    FormatLocal(decision.at, zone) + ": " + decision.detail + " (rule " +
+                    decision.rule_id + ")");
+  }
+  return lines;
+}
+
 Result<Explanation> Registry::Explain(PersonId person_id) {
   ASSIGN_OR_RETURN(PersonFacts person, LoadPerson(person_id));
   Instant now = Now();
@@ -134,6 +252,9 @@ Result<Explanation> Registry::Explain(PersonId person_id) {
       summons = std::move(facts);
     }
   }
+  if (summons) {
+    ASSIGN_OR_RETURN(explanation.service, ExplainService(*summons, now));
+  }
   for (const MeasureRule& rule : profile_.measures) {
     MeasureExplanation item;
     item.kind = rule.kind;
@@ -146,7 +267,8 @@ Result<Explanation> Registry::Explain(PersonId person_id) {
                      Query::Make(*connection_,
                                  "SELECT m.measure_id, m.summons_id, m.rule_id, m.profile_version, "
                                  "m.start_at, m.lifted_at, m.lift_reason, a.channel, a.mark, a.at, "
-                                 "s.served_rule, s.served_at FROM measures m JOIN service_attempts a ON "
+                                 "COALESCE(a.service_rule, s.served_rule), COALESCE(a.serves_at, "
+                                 "s.served_at) FROM measures m JOIN service_attempts a ON "
                                  "a.attempt_id = m.served_attempt JOIN summonses s ON s.summons_id = "
                                  "m.summons_id WHERE m.person_id = $1 AND m.kind = $2 ORDER BY "
                                  "m.measure_id DESC LIMIT 1"));

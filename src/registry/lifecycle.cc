@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/crypto.h"
+#include "documents/signed_summons.h"
 #include "domain/region.h"
 #include "registry/events.h"
 #include "registry/registry.h"
@@ -17,20 +18,6 @@ namespace {
 
 bool IsOpen(const SummonsFacts& summons) {
   return summons.status == "issued" || summons.status == "served";
-}
-
-// The first mark a channel records when a summons is dispatched through it.
-std::optional<std::string_view> DispatchMark(Channel channel) {
-  switch (channel) {
-    case Channel::kPortal:
-    case Channel::kRegister:
-      return "posted";
-    case Channel::kRegisteredMail:
-      return "sent";
-    case Channel::kInPerson:
-      return std::nullopt;  // the officer records the signature or refusal later
-  }
-  return std::nullopt;
 }
 
 std::string RandomKey(std::string_view prefix) {
@@ -224,6 +211,8 @@ Result<SummonsId> Registry::IssueSummons(const CommandContext& context,
                          {"batch", request.batch}};
   ASSIGN_OR_RETURN(auto transaction, Begin(context, "issue_summons", json::serialize(canonical)));
   if (transaction->replayed()) return ResultValue(*transaction->replayed(), "summons_id");
+  // Due process: no unsigned notice (DESIGN.md §2.5). Refused before anything is written.
+  RETURN_IF_ERROR(signing_status());
   std::optional<GateFinding> refused;
   ASSIGN_OR_RETURN(SummonsId summons_id, IssueIn(*transaction, request, person, &refused));
   if (refused) {
@@ -260,14 +249,21 @@ Result<SummonsId> Registry::IssueIn(WriteTransaction& transaction, const Summons
     appearance_at = LocalTime(AddDays(issue_day, profile_.appearance_default_days),
                               profile_.appearance_default_hour, 0, person.zone);
   }
+  // The cascade (issue 6): what the officer names, else the profile's channels at issue that
+  // can reach the person, else its `otherwise` channels.
   std::vector<Channel> channels = request.channels;
   if (channels.empty()) {
-    if (person.has_portal_account && profile_.FindChannel(Channel::kPortal)) {
-      channels.push_back(Channel::kPortal);
+    auto reachable = [&](Channel channel) {
+      return profile_.FindChannel(channel) != nullptr &&
+             (channel != Channel::kPortal || person.has_portal_account);
+    };
+    for (Channel channel : profile_.cascade.at_issue) {
+      if (reachable(channel)) channels.push_back(channel);
     }
-    if (profile_.FindChannel(Channel::kRegister)) channels.push_back(Channel::kRegister);
-    if (channels.empty() && profile_.FindChannel(Channel::kRegisteredMail)) {
-      channels.push_back(Channel::kRegisteredMail);
+    if (channels.empty()) {
+      for (Channel channel : profile_.cascade.otherwise) {
+        if (reachable(channel)) channels.push_back(channel);
+      }
     }
   }
   for (Channel channel : channels) {
@@ -281,21 +277,53 @@ Result<SummonsId> Registry::IssueIn(WriteTransaction& transaction, const Summons
     }
   }
   ASSIGN_OR_RETURN(SummonsId summons_id, transaction.NextId("summons"));
-  std::string legal_basis = "summons";
-  if (!profile_.legal_bases.contains(legal_basis)) {
-    legal_basis = profile_.legal_bases.empty() ? "" : profile_.legal_bases.begin()->first;
-  }
+  // The duty to appear, as the profile cites it ([summons]; the appearance rule's basis in
+  // profiles written before that section existed).
+  const std::string& legal_basis = profile_.summons_rule.legal_basis;
+  std::string place =
+      request.place.empty() ? "registration office " + person.office : request.place;
+  // The notice as printed, signed now: the signed bytes and signature travel in the event, so
+  // the summons row (and a rebuilt projection) holds exactly what was signed.
+  SummonsDocument document{.summons_id = summons_id,
+                           .person_id = person.person_id,
+                           .family_name = person.family_name,
+                           .given_name = person.given_name,
+                           .patronymic = person.patronymic,
+                           .birth_date = person.birth_date,
+                           .purpose = request.purpose,
+                           .office = person.office,
+                           .place = place,
+                           .time_zone = std::string(person.zone->name()),
+                           .legal_basis = legal_basis,
+                           .profile_version = profile_.id + "@" + profile_.version,
+                           .appearance_at = appearance_at,
+                           .issued_at = now};
+  RETURN_IF_ERROR(signing_status());
+  ASSIGN_OR_RETURN(SignedSummons signed_summons,
+                   SignSummons(transaction.connection(), *key_ring_, document));
   json::object payload{{"summons_id", summons_id},
                        {"person_id", person.person_id},
                        {"batch", request.batch},
                        {"purpose", request.purpose},
                        {"office", person.office},
-                       {"place", request.place.empty() ? "registration office " + person.office : request.place},
+                       {"place", place},
                        {"appearance_at", ToUnixSeconds(appearance_at)},
                        {"appearance_local", FormatLocal(appearance_at, person.zone)},
                        {"legal_basis", legal_basis},
                        {"profile_id", profile_.id},
-                       {"profile_version", profile_.version}};
+                       {"profile_version", profile_.version},
+                       {"document", signed_summons.content},
+                       {"key_id", signed_summons.signature.key_id},
+                       {"signature", EncodeSignatureBytes(signed_summons.signature.bytes)},
+                       {"verification_code", signed_summons.verification_code}};
+  // The fallback follows unless it went out with the summons; the scheduler drops it once the
+  // summons is served or closed.
+  const DeliveryCascade& cascade = profile_.cascade;
+  if (cascade.fallback &&
+      std::find(channels.begin(), channels.end(), *cascade.fallback) == channels.end()) {
+    payload["fallback_at"] =
+        ToUnixSeconds(AfterCalendarDays(now, cascade.fallback_after_days, person.zone));
+  }
   RETURN_IF_ERROR(transaction.Emit(events::kSummonsIssued, person.person_id, now, payload).status());
   for (Channel channel : channels) {
     auto mark = DispatchMark(channel);
@@ -305,6 +333,10 @@ Result<SummonsId> Registry::IssueIn(WriteTransaction& transaction, const Summons
     RETURN_IF_ERROR(RecordMarkIn(transaction, summons, channel, *mark, now,
                                  "dispatched with the summons").status());
   }
+  if (!cascade.notify.empty()) {
+    ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
+    RETURN_IF_ERROR(NotifyAtIssueIn(transaction, summons));
+  }
   return summons_id;
 }
 
@@ -312,6 +344,7 @@ Result<BatchResult> Registry::IssueBatch(const CommandContext& context, const Se
                                          const SummonsRequest& template_request,
                                          const Progress& progress) {
   if (selection.limit <= 0) return InvalidArgument("limit: must be positive");
+  RETURN_IF_ERROR(signing_status());
   if (selection.region) RETURN_IF_ERROR(LookupRegion(*selection.region, "region").status());
   if (selection.office) RETURN_IF_ERROR(RegionOfOffice(*selection.office, "office").status());
   // Birth-date bounds from the age bounds, on today's date in Moscow time as a pre-filter;
@@ -384,28 +417,92 @@ Result<BatchResult> Registry::IssueBatch(const CommandContext& context, const Se
 
 Result<int64_t> Registry::RecordServiceMark(const CommandContext& context, SummonsId summons_id,
                                             Channel channel, std::string_view mark, Instant at,
-                                            std::string_view evidence) {
+                                            std::string_view evidence,
+                                            std::string_view reference) {
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
-  if (!IsOpen(summons)) {
-    return FailedPrecondition("summons: " + std::to_string(summons_id) + " is " + summons.status);
+  RETURN_IF_ERROR(CheckMark(summons, channel, mark, at));
+  if (channel == Channel::kPortal && mark == "viewed") {
+    // The first view is the fact that matters; later views add nothing to the log.
+    ASSIGN_OR_RETURN(Query viewed,
+                     Query::Make(*connection_,
+                                 "SELECT attempt_id FROM service_attempts WHERE summons_id = $1 "
+                                 "AND channel = 'portal' AND mark = 'viewed' ORDER BY at LIMIT 1"));
+    viewed.Bind(summons_id);
+    ASSIGN_OR_RETURN(bool seen, viewed.Next());
+    if (seen) return viewed.Int(0);
   }
-  if (at > Now()) return InvalidArgument("at: " + FormatInstant(at) + " is in the future");
-  if (at < summons.issued_at) return InvalidArgument("at: " + FormatInstant(at) + " is before the summons was issued");
   json::object request{{"summons_id", summons_id},
                        {"channel", ChannelName(channel)},
                        {"mark", mark},
                        {"at", FormatInstant(at)},
                        {"evidence", evidence}};
+  if (!reference.empty()) request["reference"] = reference;
   ASSIGN_OR_RETURN(auto transaction, Begin(context, "service_mark", json::serialize(request)));
   if (transaction->replayed()) return ResultValue(*transaction->replayed(), "attempt_id");
-  ASSIGN_OR_RETURN(int64_t attempt_id, RecordMarkIn(*transaction, summons, channel, mark, at, evidence));
+  ASSIGN_OR_RETURN(int64_t attempt_id,
+                   RecordMarkIn(*transaction, summons, channel, mark, at, evidence, reference));
   RETURN_IF_ERROR(transaction->Commit(ResultJson("attempt_id", attempt_id)));
   return attempt_id;
 }
 
+Result<std::optional<Instant>> Registry::DispatchedAt(SummonsId summons_id, Channel channel) {
+  auto dispatch = DispatchMark(channel);
+  if (!dispatch) return std::optional<Instant>();
+  ASSIGN_OR_RETURN(Query query,
+                   Query::Make(*connection_,
+                               "SELECT MIN(at) FROM service_attempts WHERE summons_id = $1 AND "
+                               "channel = $2 AND mark = $3"));
+  query.Bind(summons_id).Bind(ChannelName(channel)).Bind(*dispatch);
+  ASSIGN_OR_RETURN(bool has_row, query.Next());
+  if (!has_row || query.IsNull(0)) return std::optional<Instant>();
+  return std::optional<Instant>(FromUnixSeconds(query.Int(0)));
+}
+
+Status Registry::CheckMark(const SummonsFacts& summons, Channel channel, std::string_view mark,
+                           Instant at) {
+  if (!IsOpen(summons)) {
+    return FailedPrecondition("summons: " + std::to_string(summons.summons_id) + " is " +
+                              summons.status);
+  }
+  const ChannelRules* rules = profile_.FindChannel(channel);
+  if (rules == nullptr) {
+    return InvalidArgument("channel: " + std::string(ChannelName(channel)) +
+                           " is not a channel of profile " + profile_.id);
+  }
+  if (!rules->HasMark(mark)) {
+    std::string expected;
+    for (const std::string& known : rules->marks) expected += (expected.empty() ? "" : ", ") + known;
+    return InvalidArgument("mark: '" + std::string(mark) + "' is not a mark of channel " +
+                           std::string(ChannelName(channel)) + " (expected one of " + expected + ")");
+  }
+  if (at > Now()) return InvalidArgument("at: " + FormatInstant(at) + " is in the future");
+  if (at < summons.issued_at) {
+    return InvalidArgument("at: " + FormatInstant(at) + " is before the summons was issued");
+  }
+  // A channel the registry dispatches carries marks only after the dispatch: a letter that was
+  // never sent cannot be delivered, and such a mark is no legally valid service.
+  auto dispatch = DispatchMark(channel);
+  if (dispatch && mark != *dispatch) {
+    ASSIGN_OR_RETURN(std::optional<Instant> dispatched, DispatchedAt(summons.summons_id, channel));
+    if (!dispatched) {
+      return FailedPrecondition("mark: summons " + std::to_string(summons.summons_id) +
+                                " was never dispatched by " + std::string(ChannelName(channel)) +
+                                " ('" + std::string(*dispatch) + "'), so it cannot be '" +
+                                std::string(mark) + "'");
+    }
+    if (at < *dispatched) {
+      return InvalidArgument("at: " + FormatLocal(at, summons.zone) + " is before summons " +
+                             std::to_string(summons.summons_id) + " was dispatched by " +
+                             std::string(ChannelName(channel)) + " at " +
+                             FormatLocal(*dispatched, summons.zone));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<int64_t> Registry::RecordMarkIn(WriteTransaction& transaction, const SummonsFacts& summons,
                                        Channel channel, std::string_view mark, Instant at,
-                                       std::string_view evidence) {
+                                       std::string_view evidence, std::string_view reference) {
   const ChannelRules* rules = profile_.FindChannel(channel);
   if (rules == nullptr) {
     return InvalidArgument("channel: " + std::string(ChannelName(channel)) +
@@ -434,15 +531,31 @@ Result<int64_t> Registry::RecordMarkIn(WriteTransaction& transaction, const Summ
                        {"mark", mark},
                        {"at", ToUnixSeconds(at)},
                        {"evidence", evidence}};
-  // Once served, later marks are kept as evidence but schedule nothing.
+  if (!reference.empty()) payload["reference"] = reference;
+  // Once served, later marks are kept as evidence and schedule nothing — unless one serves
+  // earlier than the service on record (a postal mark reported late): the lifecycle uses the
+  // earliest legally valid service event.
   bool can_serve = summons.status == "issued" && serves_at.has_value();
-  if (can_serve) {
+  bool serves_earlier = summons.status == "served" && serves_at && summons.served_at &&
+                        *serves_at < *summons.served_at && *serves_at <= transaction.now();
+  if (can_serve || serves_earlier) {
     payload["service_rule"] = rule->rule_id;
     payload["serves_at"] = ToUnixSeconds(*serves_at);
   }
   RETURN_IF_ERROR(transaction.Emit(events::kServiceAttempted, summons.person_id, at, payload).status());
   if (can_serve && *serves_at <= transaction.now()) {
     RETURN_IF_ERROR(ServeIn(transaction, summons, attempt_id, channel, mark, *rule, *serves_at));
+  } else if (serves_earlier) {
+    RETURN_IF_ERROR(
+        CorrectServiceIn(transaction, summons, attempt_id, channel, mark, *rule, *serves_at));
+  }
+  // The cascade: a returned letter or an absent addressee brings the fallback at once.
+  if (summons.status == "issued" && profile_.cascade.TriggersFallback(channel, mark)) {
+    ASSIGN_OR_RETURN(SummonsFacts now_summons, LoadSummons(summons.summons_id));
+    RETURN_IF_ERROR(FallbackIn(transaction, now_summons,
+                               std::string(ChannelName(channel)) + " " + std::string(mark) +
+                                   " (attempt " + std::to_string(attempt_id) + ")",
+                               transaction.now()));
   }
   return attempt_id;
 }
@@ -834,6 +947,13 @@ Result<int64_t> Registry::RunDueBatch(Instant until, int64_t limit) {
         if (due) due_rules.push_back(&rule);
       }
       RETURN_IF_ERROR(ImposeIn(*transaction, summons, due_rules, due_at, action.due_at));
+      handled = true;
+    } else if (action.kind == "delivery_fallback" && summons.status == "issued") {
+      RETURN_IF_ERROR(FallbackIn(*transaction, summons,
+                                 "not served within " +
+                                     std::to_string(profile_.cascade.fallback_after_days) +
+                                     " days of the day of issue",
+                                 due_at));
       handled = true;
     } else if (action.kind == "ground_check" && IsOpen(summons)) {
       // A deferment or exemption granted with a later start: from its first local day no

@@ -1,6 +1,7 @@
 #include "registry/projector.h"
 
 #include "registry/events.h"
+#include "registry/person_records.h"
 
 namespace muster {
 namespace {
@@ -150,8 +151,9 @@ Status ProjectSummonsIssued(Connection& db, const LedgerEvent& event, const json
                    Query::Make(db,
                                "INSERT INTO summonses (summons_id, person_id, batch, purpose, "
                                "office, place, appearance_at, legal_basis, profile_version, "
-                               "issued_at, issued_seq, status) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                               "$8, $9, $10, $11, 'issued')"));
+                               "issued_at, issued_seq, status, document, key_id, signature, "
+                               "verification_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                               "$10, $11, 'issued', $12, $13, $14, $15)"));
   ASSIGN_OR_RETURN(int64_t summons_id, JsonInt(p, "summons_id"));
   ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
   insert.Bind(summons_id).Bind(person_id);
@@ -167,7 +169,25 @@ Status ProjectSummonsIssued(Connection& db, const LedgerEvent& event, const json
       .Bind(profile_version)
       .Bind(ToUnixSeconds(event.effective_at))
       .Bind(event.seq);
-  return insert.Run().status();
+  // The signed document (issue 6); events written before signing existed have none.
+  for (std::string_view key : {"document", "key_id", "signature", "verification_code"}) {
+    insert.Bind(JsonOptionalString(p, key));
+  }
+  Status inserted = insert.Run().status();
+  if (inserted.ok()) {
+    // The delivery cascade's fallback, if the summons is not served by then (issue 6).
+    if (auto fallback_at = JsonOptionalInt(p, "fallback_at")) {
+      return InsertDueAction(db, *fallback_at, "delivery_fallback", summons_id, person_id,
+                             std::nullopt);
+    }
+  }
+  if (inserted.code() == StatusCode::kAlreadyExists && p.contains("verification_code")) {
+    // The issuing transaction allocates codes against this very column, so this means two
+    // signatures collided on a code within one command: corruption, not a retryable conflict.
+    return DataLoss("summons " + std::to_string(summons_id) + ": verification code " +
+                    JsonOptionalString(p, "verification_code").value_or("") + " is already taken");
+  }
+  return inserted;
 }
 
 Status ProjectServiceAttempted(Connection& db, const LedgerEvent& event, const json::object& p) {
@@ -183,8 +203,9 @@ Status ProjectServiceAttempted(Connection& db, const LedgerEvent& event, const j
   RETURN_IF_ERROR(Run(ExecuteSql(
       db,
       "INSERT INTO service_attempts (attempt_id, summons_id, channel, mark, at, evidence, "
-      "service_rule, serves_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-      attempt_id, summons_id, channel, mark, at, evidence, rule, serves_at, event.seq)));
+      "service_rule, serves_at, seq, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      attempt_id, summons_id, channel, mark, at, evidence, rule, serves_at, event.seq,
+      JsonOptionalString(p, "reference"))));
   // A deemed service lies in the future: the scheduler serves the summons when it falls due,
   // unless an earlier service or a closing event removes the action first.
   if (serves_at && *serves_at > ToUnixSeconds(event.effective_at)) {
@@ -205,7 +226,10 @@ Status ProjectSummonsServed(Connection& db, const LedgerEvent& event, const json
                                  ToUnixSeconds(event.effective_at), attempt_id, rule_id,
                                  summons_id)));
   RETURN_IF_ERROR(Run(ExecuteSql(
-      db, "DELETE FROM due_actions WHERE summons_id = $1 AND kind = 'deemed_service'", summons_id)));
+      db,
+      "DELETE FROM due_actions WHERE summons_id = $1 AND kind IN ('deemed_service', "
+      "'delivery_fallback')",
+      summons_id)));
   if (const json::value* checks = p.if_contains("no_show_checks"); checks && checks->is_array()) {
     for (const json::value& due_at : checks->get_array()) {
       if (!due_at.is_int64()) return DataLoss("event payload: malformed no_show_checks");
@@ -213,7 +237,9 @@ Status ProjectSummonsServed(Connection& db, const LedgerEvent& event, const json
                                       person_id, std::nullopt));
     }
   }
-  return InsertDecision(db, event, person_id, summons_id, "service", "served", rule_id,
+  // A correction: an earlier legally valid service became known after the summons was served.
+  std::string outcome = p.contains("corrects") ? "served (earlier service)" : "served";
+  return InsertDecision(db, event, person_id, summons_id, "service", outcome, rule_id,
                         profile_version, p);
 }
 
@@ -349,6 +375,67 @@ Status ProjectObjectionDecided(Connection& db, const LedgerEvent& event, const j
   return Status::Ok();
 }
 
+// ---- Delivery channels (issue 6) ----
+
+Status ProjectConsentRecorded(Connection& db, const LedgerEvent& event, const json::object& p) {
+  ASSIGN_OR_RETURN(int64_t consent_id, JsonInt(p, "consent_id"));
+  ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
+  ASSIGN_OR_RETURN(std::string channel, JsonString(p, "channel"));
+  ASSIGN_OR_RETURN(std::string address, JsonString(p, "address"));
+  ASSIGN_OR_RETURN(std::string evidence, JsonString(p, "evidence"));
+  int64_t at = ToUnixSeconds(event.effective_at);
+  if (auto superseded = JsonOptionalInt(p, "supersedes")) {
+    RETURN_IF_ERROR(Run(ExecuteSql(
+        db,
+        "UPDATE notification_consents SET withdrawn_at = $1, withdrawal_evidence = $2, "
+        "withdrawn_seq = $3 WHERE consent_id = $4",
+        at, "superseded by consent " + std::to_string(consent_id), event.seq, *superseded)));
+  }
+  return Run(ExecuteSql(db,
+                        "INSERT INTO notification_consents (consent_id, person_id, channel, "
+                        "address, evidence, given_at, given_seq) VALUES ($1, $2, $3, $4, $5, $6, "
+                        "$7)",
+                        consent_id, person_id, channel, address, evidence, at, event.seq));
+}
+
+Status ProjectConsentWithdrawn(Connection& db, const LedgerEvent& event, const json::object& p) {
+  ASSIGN_OR_RETURN(int64_t consent_id, JsonInt(p, "consent_id"));
+  ASSIGN_OR_RETURN(std::string evidence, JsonString(p, "evidence"));
+  return Run(ExecuteSql(db,
+                        "UPDATE notification_consents SET withdrawn_at = $1, "
+                        "withdrawal_evidence = $2, withdrawn_seq = $3 WHERE consent_id = $4",
+                        ToUnixSeconds(event.effective_at), evidence, event.seq, consent_id));
+}
+
+// A notification is a row of the delivery log that never serves: no rule, no deemed time.
+Status ProjectNotificationRecorded(Connection& db, const LedgerEvent& event,
+                                   const json::object& p) {
+  ASSIGN_OR_RETURN(int64_t attempt_id, JsonInt(p, "attempt_id"));
+  ASSIGN_OR_RETURN(int64_t summons_id, JsonInt(p, "summons_id"));
+  ASSIGN_OR_RETURN(std::string channel, JsonString(p, "channel"));
+  ASSIGN_OR_RETURN(std::string mark, JsonString(p, "mark"));
+  ASSIGN_OR_RETURN(int64_t at, JsonInt(p, "at"));
+  ASSIGN_OR_RETURN(std::string evidence, JsonString(p, "evidence"));
+  return Run(ExecuteSql(db,
+                        "INSERT INTO service_attempts (attempt_id, summons_id, channel, mark, at, "
+                        "evidence, seq, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        attempt_id, summons_id, channel, mark, at, evidence, event.seq,
+                        JsonOptionalString(p, "reference")));
+}
+
+Status ProjectDeliveryFallback(Connection& db, const LedgerEvent& event, const json::object& p) {
+  ASSIGN_OR_RETURN(int64_t summons_id, JsonInt(p, "summons_id"));
+  ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
+  ASSIGN_OR_RETURN(std::string outcome, JsonString(p, "outcome"));
+  ASSIGN_OR_RETURN(std::string rule_id, JsonString(p, "rule_id"));
+  ASSIGN_OR_RETURN(std::string profile_version, JsonString(p, "profile_version"));
+  RETURN_IF_ERROR(Run(ExecuteSql(
+      db, "DELETE FROM due_actions WHERE summons_id = $1 AND kind = 'delivery_fallback'",
+      summons_id)));
+  return InsertDecision(db, event, person_id, summons_id, "delivery_fallback", outcome, rule_id,
+                        profile_version, p);
+}
+
 }  // namespace
 
 Status ProjectEvent(Connection& db, const LedgerEvent& event, const json::object& payload) {
@@ -387,6 +474,16 @@ Status ProjectEvent(Connection& db, const LedgerEvent& event, const json::object
     status = ProjectMeasureWithheld(db, event, payload);
   } else if (type == e::kMeasureLifted) {
     status = ProjectMeasureLifted(db, event, payload);
+  } else if (type == e::kConsentRecorded) {
+    status = ProjectConsentRecorded(db, event, payload);
+  } else if (type == e::kConsentWithdrawn) {
+    status = ProjectConsentWithdrawn(db, event, payload);
+  } else if (type == e::kNotificationRecorded) {
+    status = ProjectNotificationRecorded(db, event, payload);
+  } else if (type == e::kDeliveryFallback) {
+    status = ProjectDeliveryFallback(db, event, payload);
+  } else if (IsPersonRecordEvent(type)) {
+    status = ProjectPersonRecordEvent(db, event, payload);  // issue 7: person_records.cc
   } else if (type == e::kProfileActivated || type == e::kClockAdvanced) {
     status = Status::Ok();  // registry-wide facts kept in the journal and registry_meta
   } else {

@@ -1,5 +1,7 @@
 #include "registry/queries.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 
 namespace muster {
@@ -166,8 +168,8 @@ namespace {
 
 constexpr std::string_view kSummonsColumns =
     "SELECT summons_id, person_id, batch, purpose, office, place, appearance_at, legal_basis, "
-    "profile_version, issued_at, status, served_at, served_rule, closed_at, close_reason "
-    "FROM summonses ";
+    "profile_version, issued_at, status, served_at, served_rule, closed_at, close_reason, "
+    "verification_code FROM summonses ";
 
 SummonsRow SummonsFromRow(const Query& query) {
   return {.summons_id = query.Int(0),
@@ -184,7 +186,8 @@ SummonsRow SummonsFromRow(const Query& query) {
           .served_at = OptionalInstant(query, 11),
           .served_rule = query.OptionalText(12),
           .closed_at = OptionalInstant(query, 13),
-          .close_reason = query.OptionalText(14).value_or("")};
+          .close_reason = query.OptionalText(14).value_or(""),
+          .verification_code = query.OptionalText(15)};
 }
 
 Status LoadDetails(Connection& connection, SummonsRow& summons) {
@@ -192,19 +195,48 @@ Status LoadDetails(Connection& connection, SummonsRow& summons) {
     ASSIGN_OR_RETURN(Query query,
                      Query::Make(connection,
                                  "SELECT attempt_id, channel, mark, at, evidence, service_rule, "
-                                 "serves_at FROM service_attempts WHERE summons_id = $1 "
-                                 "ORDER BY at, attempt_id"));
+                                 "serves_at, reference FROM service_attempts WHERE summons_id = "
+                                 "$1 ORDER BY at, attempt_id"));
     query.Bind(summons.summons_id);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, query.Next());
       if (!row) break;
+      std::string channel = query.Text(1);
+      bool notification = ParseNotificationChannel(channel, "channel").ok();
       summons.attempts.push_back({.attempt_id = query.Int(0),
-                                  .channel = query.Text(1),
+                                  .channel = std::move(channel),
                                   .mark = query.Text(2),
                                   .at = FromUnixSeconds(query.Int(3)),
                                   .evidence = query.Text(4),
                                   .service_rule = query.OptionalText(5),
-                                  .serves_at = OptionalInstant(query, 6)});
+                                  .serves_at = OptionalInstant(query, 6),
+                                  .reference = query.OptionalText(7),
+                                  .notification = notification});
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Query query,
+                     Query::Make(connection,
+                                 "SELECT at, outcome, rule_id, facts FROM decisions WHERE "
+                                 "summons_id = $1 AND kind = 'delivery_fallback' ORDER BY "
+                                 "decision_id"));
+    query.Bind(summons.summons_id);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, query.Next());
+      if (!row) break;
+      std::string detail;
+      std::error_code error;
+      boost::json::value facts = boost::json::parse(query.TextView(3), error);
+      if (!error && facts.is_object()) {
+        if (const auto* text = facts.get_object().if_contains("detail");
+            text && text->is_string()) {
+          detail = std::string(text->get_string());
+        }
+      }
+      summons.delivery_decisions.push_back({.at = FromUnixSeconds(query.Int(0)),
+                                            .outcome = query.Text(1),
+                                            .rule_id = query.Text(2),
+                                            .detail = std::move(detail)});
     }
   }
   ASSIGN_OR_RETURN(Query query,
@@ -283,6 +315,49 @@ Result<std::vector<ObjectionRow>> ReadObjectionsOfPerson(Connection& connection,
                           .upheld = upheld ? std::optional<bool>(*upheld != 0) : std::nullopt});
   }
   return objections;
+}
+
+Result<std::vector<PendingObjection>> ReadPendingObjections(Connection& connection, int limit) {
+  ASSIGN_OR_RETURN(Query query,
+                   Query::Make(connection,
+                               "SELECT o.objection_id, o.summons_id, o.reason, o.filed_at, "
+                               "p.person_id, p.region, p.office FROM objections o JOIN persons p "
+                               "ON p.person_id = o.person_id WHERE o.decided_at IS NULL "
+                               "ORDER BY o.objection_id LIMIT $1"));
+  query.Bind(static_cast<int64_t>(limit));
+  std::vector<PendingObjection> pending;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, query.Next());
+    if (!row) break;
+    pending.push_back({.location = {query.Int(4), query.Text(5), query.Text(6)},
+                       .row = {.objection_id = query.Int(0),
+                               .summons_id = query.OptionalInt(1),
+                               .reason = query.Text(2),
+                               .filed_at = FromUnixSeconds(query.Int(3))}});
+  }
+  return pending;
+}
+
+Result<std::vector<ConsentRow>> ReadConsentsOfPerson(Connection& connection, PersonId person_id) {
+  ASSIGN_OR_RETURN(Query query,
+                   Query::Make(connection,
+                               "SELECT consent_id, channel, address, evidence, given_at, "
+                               "withdrawn_at, withdrawal_evidence FROM notification_consents "
+                               "WHERE person_id = $1 ORDER BY consent_id"));
+  query.Bind(person_id);
+  std::vector<ConsentRow> consents;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, query.Next());
+    if (!row) break;
+    consents.push_back({.consent_id = query.Int(0),
+                        .channel = query.Text(1),
+                        .address = query.Text(2),
+                        .evidence = query.Text(3),
+                        .given_at = FromUnixSeconds(query.Int(4)),
+                        .withdrawn_at = OptionalInstant(query, 5),
+                        .withdrawal_evidence = query.OptionalText(6).value_or("")});
+  }
+  return consents;
 }
 
 Result<std::vector<PersonSummary>> SearchPersons(Connection& connection,

@@ -77,6 +77,8 @@ struct MeasureRow {
   bool InForce(Instant now) const { return !lifted_at && start_at <= now; }
 };
 
+// One entry of a summons's delivery log: a mark of a service channel (portal, registered_mail,
+// in_person, register) or a notification (sms, email), which never serves.
 struct ServiceAttemptRow {
   int64_t attempt_id = 0;
   std::string channel;
@@ -85,6 +87,28 @@ struct ServiceAttemptRow {
   std::string evidence;
   std::optional<std::string> service_rule;  // the rule under which this attempt serves
   std::optional<Instant> serves_at;
+  std::optional<std::string> reference;  // a postal tracking number (issue 6)
+  bool notification = false;             // sms or email: never service
+};
+
+// A decision of the delivery cascade: its fallback channel dispatched, or skipped because it
+// could not serve before the appearance date.
+struct DeliveryDecisionRow {
+  Instant at;
+  std::string outcome;  // "dispatched" | "skipped"
+  std::string rule_id;
+  std::string detail;
+};
+
+// A person's consent to notifications by one channel.
+struct ConsentRow {
+  int64_t consent_id = 0;
+  std::string channel;  // "sms" | "email"
+  std::string address;
+  std::string evidence;
+  Instant given_at;
+  std::optional<Instant> withdrawn_at;
+  std::string withdrawal_evidence;
 };
 
 struct ExcuseRow {
@@ -113,7 +137,9 @@ struct SummonsRow {
   std::optional<std::string> served_rule;
   std::optional<Instant> closed_at;
   std::string close_reason;
+  std::optional<std::string> verification_code;  // of the signed notice (docs/DOCUMENTS.md)
   std::vector<ServiceAttemptRow> attempts;  // the delivery log, in time order
+  std::vector<DeliveryDecisionRow> delivery_decisions;  // the cascade's, in time order
   std::vector<ExcuseRow> excuses;
 };
 
@@ -143,6 +169,15 @@ Result<SummonsRow> ReadSummons(Connection& connection, SummonsId summons_id);
 Result<std::vector<SummonsRow>> ReadSummonsesOfPerson(Connection& connection, PersonId person_id);
 Result<std::vector<ObjectionRow>> ReadObjectionsOfPerson(Connection& connection,
                                                          PersonId person_id);
+// Every consent to notifications the person gave, in force or withdrawn, oldest first.
+Result<std::vector<ConsentRow>> ReadConsentsOfPerson(Connection& connection, PersonId person_id);
+
+struct PendingObjection {
+  RecordLocation location;
+  ObjectionRow row;
+};
+// Objections not yet decided, oldest first, at most `limit`.
+Result<std::vector<PendingObjection>> ReadPendingObjections(Connection& connection, int limit);
 
 // Persons by family name (Cyrillic or Latin, exact) and, optionally, given name and birth
 // date; at most `limit`, ordered by id.

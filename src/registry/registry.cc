@@ -95,6 +95,15 @@ Instant Registry::Now() const {
   return simulated_ ? simulated_clock_.Now() : system_clock_.Now();
 }
 
+Status Registry::RefreshClock() {
+  if (!simulated_) return Status::Ok();
+  ASSIGN_OR_RETURN(std::string text, ReadMeta(*connection_, "simulated_now"));
+  ASSIGN_OR_RETURN(Instant now, ParseInstant(text, "simulated_now"));
+  // Simulated time only moves forward; another process may have advanced it.
+  if (now > simulated_clock_.Now()) simulated_clock_.Set(now);
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<WriteTransaction>> Registry::Begin(const CommandContext& context,
                                                           std::string_view kind,
                                                           std::string_view request) {

@@ -322,7 +322,8 @@ class ProfileBuilder {
     RETURN_IF_ERROR(
         top.AllowOnly({"id", "version", "title", "country", "effective_from", "effective_until",
                        "rollout", "liability", "appearance", "channels", "measures", "lifting",
-                       "objections", "excuses", "deferments", "exemptions", "legal_bases"}));
+                       "objections", "excuses", "deferments", "exemptions", "legal_bases",
+                       "registration", "summons", "notifications", "cascade"}));
     RETURN_IF_ERROR(ReadHeader(top));
     RETURN_IF_ERROR(ReadLegalBases(top));
     RETURN_IF_ERROR(ReadRollout(top));
@@ -331,6 +332,10 @@ class ProfileBuilder {
     RETURN_IF_ERROR(ReadChannels(top));
     RETURN_IF_ERROR(ReadMeasures(top));
     RETURN_IF_ERROR(ReadPolicies(top));
+    RETURN_IF_ERROR(ReadRegistration(top));
+    RETURN_IF_ERROR(ReadSummons(top));
+    RETURN_IF_ERROR(ReadNotifications(top));
+    RETURN_IF_ERROR(ReadCascade(top));
     return std::move(profile_);
   }
 
@@ -642,6 +647,158 @@ class ProfileBuilder {
     return Status::Ok();
   }
 
+  // [summons] is optional (profiles written before it existed still load): without it a
+  // summons cites the appearance rule's basis.
+  Status ReadSummons(const Fields& top) {
+    if (top.Find("summons") == nullptr) {
+      profile_.summons_rule = profile_.appearance_rule;
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Fields fields, top.Table("summons"));
+    RETURN_IF_ERROR(fields.AllowOnly({"rule_id", "legal_basis"}));
+    ASSIGN_OR_RETURN(profile_.summons_rule, ReadRuleRef(fields));
+    return Status::Ok();
+  }
+
+  // [notifications] is optional: without it no notification channel exists.
+  Status ReadNotifications(const Fields& top) {
+    if (top.Find("notifications") == nullptr) return Status::Ok();
+    ASSIGN_OR_RETURN(Fields fields, top.Table("notifications"));
+    RETURN_IF_ERROR(fields.AllowOnly({"channels", "rule_id", "legal_basis"}));
+    ASSIGN_OR_RETURN(std::vector<StringItem> channels, fields.StringArray("channels", true));
+    if (channels.empty()) return fields.Error("channels", "must not be empty");
+    for (const StringItem& item : channels) {
+      auto channel = ParseNotificationChannel(item.value, item.path);
+      if (!channel.ok()) return fields.ErrorAt(item.node, item.path, channel.status().message());
+      profile_.notification_channels.push_back(*channel);
+    }
+    ASSIGN_OR_RETURN(profile_.notification_rule, ReadRuleRef(fields));
+    return Status::Ok();
+  }
+
+  // Service channels of a cascade list: channels of this profile that the registry can
+  // dispatch (in_person cannot: an officer hands the summons over when he meets the person).
+  Result<std::vector<Channel>> CascadeChannels(const Fields& fields, std::string_view key,
+                                               bool required) const {
+    ASSIGN_OR_RETURN(std::vector<StringItem> items, fields.StringArray(key, required));
+    if (required && items.empty()) return fields.Error(key, "must not be empty");
+    std::vector<Channel> channels;
+    for (const StringItem& item : items) {
+      ASSIGN_OR_RETURN(Channel channel, DispatchableChannel(fields, item.node, item.path, item.value));
+      channels.push_back(channel);
+    }
+    return channels;
+  }
+
+  Result<Channel> DispatchableChannel(const Fields& fields, const toml::node* node,
+                                      const std::string& path, const std::string& name) const {
+    auto channel = ParseChannel(name, path);
+    if (!channel.ok()) return fields.ErrorAt(node, path, channel.status().message());
+    const ChannelRules* rules = profile_.FindChannel(*channel);
+    if (rules == nullptr) {
+      return fields.ErrorAt(node, path, "channel " + Quoted(name) + " has no [channels." + name +
+                                            "] section in this profile");
+    }
+    auto dispatch = DispatchMark(*channel);
+    if (!dispatch) {
+      return fields.ErrorAt(node, path, "channel " + Quoted(name) +
+                                            " cannot be dispatched by the registry (an officer "
+                                            "records its marks when they happen)");
+    }
+    if (!rules->HasMark(*dispatch)) {
+      return fields.ErrorAt(node, path, "channel " + Quoted(name) + " needs the mark " +
+                                            Quoted(std::string(*dispatch)) +
+                                            " in its marks to be dispatched");
+    }
+    return *channel;
+  }
+
+  // [cascade] is optional: without it the registry dispatches what it always did (see
+  // Profile::cascade) and nothing follows.
+  Status ReadCascade(const Fields& top) {
+    DeliveryCascade& cascade = profile_.cascade;
+    if (top.Find("cascade") == nullptr) {
+      for (Channel channel : {Channel::kPortal, Channel::kRegister}) {
+        if (profile_.FindChannel(channel)) cascade.at_issue.push_back(channel);
+      }
+      if (profile_.FindChannel(Channel::kRegisteredMail)) {
+        cascade.otherwise.push_back(Channel::kRegisteredMail);
+      }
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Fields fields, top.Table("cascade"));
+    RETURN_IF_ERROR(fields.AllowOnly({"at_issue", "otherwise", "notify", "fallback",
+                                      "fallback_after_days", "fallback_on", "rule_id",
+                                      "legal_basis"}));
+    ASSIGN_OR_RETURN(cascade.at_issue, CascadeChannels(fields, "at_issue", true));
+    ASSIGN_OR_RETURN(cascade.otherwise, CascadeChannels(fields, "otherwise", false));
+    ASSIGN_OR_RETURN(std::vector<StringItem> notify, fields.StringArray("notify", false));
+    for (const StringItem& item : notify) {
+      auto channel = ParseNotificationChannel(item.value, item.path);
+      if (!channel.ok()) return fields.ErrorAt(item.node, item.path, channel.status().message());
+      if (!profile_.HasNotificationChannel(*channel)) {
+        return fields.ErrorAt(item.node, item.path,
+                              Quoted(item.value) + " is not a channel of [notifications]");
+      }
+      cascade.notify.push_back(*channel);
+    }
+    if (const toml::node* node = fields.Find("fallback")) {
+      ASSIGN_OR_RETURN(std::string name, fields.String("fallback"));
+      ASSIGN_OR_RETURN(Channel channel,
+                       DispatchableChannel(fields, node, fields.PathOf("fallback"), name));
+      cascade.fallback = channel;
+      ASSIGN_OR_RETURN(cascade.fallback_after_days,
+                       fields.Integer("fallback_after_days", 0, kMaxDays));
+      if (fields.Find("fallback_on") != nullptr) {
+        ASSIGN_OR_RETURN(Fields triggers, fields.Table("fallback_on"));
+        for (auto&& [key, value] : triggers.table()) {
+          const std::string path = triggers.PathOf(key.str());
+          auto trigger_channel = ParseChannel(key.str(), path);
+          if (!trigger_channel.ok()) {
+            return triggers.ErrorAt(&value, path, trigger_channel.status().message());
+          }
+          const ChannelRules* rules = profile_.FindChannel(*trigger_channel);
+          if (rules == nullptr) {
+            return triggers.ErrorAt(&value, path, "not a channel of this profile");
+          }
+          ASSIGN_OR_RETURN(std::vector<std::string> marks, triggers.NameArray(key.str(), false));
+          for (std::string& mark : marks) {
+            if (!rules->HasMark(mark)) {
+              return triggers.ErrorAt(&value, path, Quoted(mark) + " is not a mark of channel " +
+                                                        std::string(key.str()));
+            }
+            cascade.fallback_on.push_back({*trigger_channel, std::move(mark)});
+          }
+        }
+      }
+    } else {
+      for (std::string_view key : {"fallback_after_days", "fallback_on"}) {
+        if (fields.Find(key) != nullptr) return fields.Error(key, "only allowed with a fallback");
+      }
+    }
+    ASSIGN_OR_RETURN(cascade.rule, ReadRuleRef(fields));
+    return Status::Ok();
+  }
+
+  // [registration] is optional: a profile without it registers nobody automatically.
+  Status ReadRegistration(const Fields& top) {
+    if (top.Find("registration") == nullptr) return Status::Ok();
+    ASSIGN_OR_RETURN(Fields fields, top.Table("registration"));
+    RETURN_IF_ERROR(fields.AllowOnly({"automatic", "from_age", "from_year_start", "until_age",
+                                      "rule_id", "legal_basis"}));
+    ASSIGN_OR_RETURN(profile_.registration_automatic, fields.Boolean("automatic"));
+    ASSIGN_OR_RETURN(profile_.registration_from_age, fields.Integer("from_age", 0, kMaxAge));
+    ASSIGN_OR_RETURN(profile_.registration_from_year_start, fields.Boolean("from_year_start"));
+    ASSIGN_OR_RETURN(profile_.registration_until_age, fields.Integer("until_age", 1, kMaxAge));
+    if (profile_.registration_until_age <= profile_.registration_from_age) {
+      return fields.Error("until_age", std::to_string(profile_.registration_until_age) +
+                                           " is not greater than registration.from_age " +
+                                           std::to_string(profile_.registration_from_age));
+    }
+    ASSIGN_OR_RETURN(profile_.registration_rule, ReadRuleRef(fields));
+    return Status::Ok();
+  }
+
   Status ReadNameList(const Fields& top, std::string_view section, std::string_view list_key,
                       std::vector<std::string>& names, RuleRef& rule) const {
     ASSIGN_OR_RETURN(Fields fields, top.Table(section));
@@ -710,6 +867,18 @@ const ChannelRules* Profile::FindChannel(Channel channel) const {
   return nullptr;
 }
 
+bool Profile::HasNotificationChannel(NotificationChannel channel) const {
+  return std::find(notification_channels.begin(), notification_channels.end(), channel) !=
+         notification_channels.end();
+}
+
+bool DeliveryCascade::TriggersFallback(Channel channel, std::string_view mark) const {
+  for (const FallbackTrigger& trigger : fallback_on) {
+    if (trigger.channel == channel && trigger.mark == mark) return true;
+  }
+  return false;
+}
+
 const MeasureRule* Profile::FindMeasure(MeasureKind kind) const {
   for (const MeasureRule& rule : measures) {
     if (rule.kind == kind) return &rule;
@@ -735,6 +904,32 @@ bool Profile::HasDefermentBasis(std::string_view basis) const {
 
 bool Profile::HasExemptionBasis(std::string_view basis) const {
   return std::find(exemption_bases.begin(), exemption_bases.end(), basis) != exemption_bases.end();
+}
+
+namespace {
+
+// The `years`-th birthday of a person born on `birth`; a 29 February birthday falls on 1 March
+// in common years, as AgeOn counts it.
+CivilDate Birthday(CivilDate birth, int years) {
+  CivilDate day = birth + date::years(years);
+  if (!day.ok()) day = CivilDate(day.year(), date::March, date::day(1));
+  return day;
+}
+
+}  // namespace
+
+CivilDate Profile::RegistrationStart(CivilDate birth) const {
+  CivilDate birthday = Birthday(birth, registration_from_age);
+  if (!registration_from_year_start) return birthday;
+  return CivilDate(birthday.year(), date::January, date::day(1));
+}
+
+CivilDate Profile::RegistrationEnd(CivilDate birth) const {
+  return Birthday(birth, registration_until_age);
+}
+
+bool Profile::BelongsOnRegister(CivilDate birth, CivilDate on) const {
+  return registration_automatic && RegistrationStart(birth) <= on && on < RegistrationEnd(birth);
 }
 
 Result<Profile> ParseProfile(std::string_view toml_text, std::string_view source_name) {

@@ -63,6 +63,33 @@ struct ChannelRules {
   bool HasMark(std::string_view mark) const;
 };
 
+// A mark of a channel that brings the cascade's fallback at once (registered_mail "returned").
+struct FallbackTrigger {
+  Channel channel;
+  std::string mark;
+};
+
+// The delivery cascade (issue 6): which channels carry a summons when it is issued, and which
+// follows when they have not served (the optional [cascade] section; docs/RULES.md).
+struct DeliveryCascade {
+  // Service channels dispatched at issue when the officer names none: every one of them that
+  // can reach the person (the portal needs an account); if none can, those of `otherwise`.
+  std::vector<Channel> at_issue;
+  std::vector<Channel> otherwise;
+  // Notification channels sent at issue to a person who consented to them (never service).
+  std::vector<NotificationChannel> notify;
+  // The channel that follows when a summons is not served `fallback_after_days` calendar days
+  // after the local day of issue, or at once on a mark of `fallback_on` — unless it was
+  // dispatched already, or its service could not come before the appearance date. Its
+  // dispatch mark is recorded then (register: "posted"). No fallback when empty.
+  std::optional<Channel> fallback;
+  int fallback_after_days = 0;
+  std::vector<FallbackTrigger> fallback_on;
+  RuleRef rule;  // cited by every fallback decision
+
+  bool TriggersFallback(Channel channel, std::string_view mark) const;
+};
+
 enum class MeasureTrigger {
   kOnService,    // from the instant the summons is served (exit ban under ru-127fz)
   kAfterNoShow,  // after `days_after_appearance` calendar days past the appearance date
@@ -113,7 +140,18 @@ struct Profile {
   int appearance_default_hour = 9;  // local wall-clock hour
   RuleRef appearance_rule;
 
+  // The duty to appear that a summons states, cited as the legal basis printed and signed on
+  // every notice (the optional [summons] section). Without the section: the appearance rule.
+  RuleRef summons_rule;
+
   std::vector<ChannelRules> channels;  // in the order of kAllChannels, each channel at most once
+  // Notification channels the profile allows ([notifications]), with the rule that a
+  // notification needs the person's recorded consent to the channel. Empty: none.
+  std::vector<NotificationChannel> notification_channels;
+  RuleRef notification_rule;
+  // Without a [cascade] section: at issue the portal (if the person has an account) and the
+  // register, otherwise registered mail; no notification; no fallback.
+  DeliveryCascade cascade;
   std::vector<MeasureRule> measures;   // in the order of kAllMeasureKinds, each kind at most once
 
   int lift_deadline_hours = 24;
@@ -127,6 +165,17 @@ struct Profile {
   RuleRef deferment_rule;
   std::vector<std::string> exemption_bases;  // "unfit", …
   RuleRef exemption_rule;
+
+  // Military registration, as distinct from call-up liability (the optional [registration]
+  // section). A person the registry knows from a source agency is put on the register from the
+  // `registration_from_age`-th birthday — or from 1 January of that birthday's year when
+  // `registration_from_year_start` — and taken off from the `registration_until_age`-th
+  // birthday. Without the section nobody is put on or taken off the register automatically.
+  bool registration_automatic = false;
+  int registration_from_age = 0;
+  bool registration_from_year_start = false;
+  int registration_until_age = 0;
+  RuleRef registration_rule;
   std::map<std::string, std::string> legal_bases;  // id → citation
 
   // True if the profile is in force on local date `on` (effective_from <= on, and on <=
@@ -135,6 +184,7 @@ struct Profile {
   bool IsActiveIn(std::string_view region, CivilDate on) const;
   // The rules of `channel`, or nullptr if the profile does not use it.
   const ChannelRules* FindChannel(Channel channel) const;
+  bool HasNotificationChannel(NotificationChannel channel) const;
   // The rule for `kind`, or nullptr if the profile has no such measure.
   const MeasureRule* FindMeasure(MeasureKind kind) const;
   // True if a person of `sex` aged `age` whole years is liable to call-up (see max_age).
@@ -142,6 +192,13 @@ struct Profile {
   bool HasExcuseReason(std::string_view reason) const;
   bool HasDefermentBasis(std::string_view basis) const;
   bool HasExemptionBasis(std::string_view basis) const;
+  // The first local day a person born on `birth` belongs on the military register, and the
+  // first day they no longer do (see registration_*). Meaningful only when
+  // registration_automatic.
+  CivilDate RegistrationStart(CivilDate birth) const;
+  CivilDate RegistrationEnd(CivilDate birth) const;
+  // True if automatic registration applies and `on` lies in [RegistrationStart, RegistrationEnd).
+  bool BelongsOnRegister(CivilDate birth, CivilDate on) const;
 };
 
 // Parses and validates profile TOML text. `source_name` prefixes every error: TOML syntax

@@ -1,5 +1,6 @@
 #include "store/migrations.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -317,6 +318,195 @@ CREATE TABLE signing_keys (
   active        INTEGER UNIQUE CHECK (active = 1)
 );
 )SQL"},
+      {4, "enforcement: webhooks, outbox, lift confirmations", R"SQL(
+-- Consumers (enforcement/consumers.h ids) that want changes pushed: a URL, how payloads are
+-- signed, and how far the outbox has been filled for them (a ledger seq).
+CREATE TABLE webhook_subscriptions (
+  subscription_id {key} PRIMARY KEY,
+  consumer        TEXT NOT NULL,
+  url             TEXT NOT NULL,
+  scheme          TEXT NOT NULL,
+  secret          TEXT NOT NULL,
+  enqueued_seq    BIGINT NOT NULL,
+  active          INTEGER NOT NULL,
+  lease_until     BIGINT NOT NULL,
+  created_at      BIGINT NOT NULL
+);
+CREATE INDEX webhook_subscriptions_consumer ON webhook_subscriptions (consumer);
+
+-- One row per change per subscription, delivered in seq order with retries; 'dead' rows are
+-- the dead-letter list officers see.
+CREATE TABLE webhook_outbox (
+  delivery_id     {key} PRIMARY KEY,
+  subscription_id BIGINT NOT NULL REFERENCES webhook_subscriptions (subscription_id),
+  seq             BIGINT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  last_error      TEXT,
+  created_at      BIGINT NOT NULL,
+  finished_at     BIGINT,
+  UNIQUE (subscription_id, seq)
+);
+CREATE INDEX webhook_outbox_state ON webhook_outbox (state, subscription_id, seq);
+
+-- Each lifted measure must be confirmed by every consumer that enforces its kind before the
+-- profile's deadline; past it the row is escalated to officers and shown to the citizen.
+CREATE TABLE lift_confirmations (
+  consumer     TEXT NOT NULL,
+  measure_id   BIGINT NOT NULL,
+  person_id    BIGINT NOT NULL,
+  kind         TEXT NOT NULL,
+  lifted_seq   BIGINT NOT NULL,
+  lifted_at    BIGINT NOT NULL,
+  deadline_at  BIGINT NOT NULL,
+  state        TEXT NOT NULL,
+  confirmed_at BIGINT,
+  escalated_at BIGINT,
+  PRIMARY KEY (consumer, measure_id)
+);
+CREATE INDEX lift_confirmations_state ON lift_confirmations (state, deadline_at);
+CREATE INDEX lift_confirmations_person ON lift_confirmations (person_id);
+
+-- How far each enforcement tail that writes has read (a ledger seq).
+CREATE TABLE enforcement_cursors (
+  name TEXT PRIMARY KEY,
+  seq  BIGINT NOT NULL
+);
+INSERT INTO enforcement_cursors (name, seq) VALUES ('lift_confirmations', 0);
+
+-- The change feed reads measures by the seq of their imposition and of their lifting.
+CREATE INDEX measures_imposed_seq ON measures (imposed_seq);
+CREATE INDEX measures_lifted_seq ON measures (lifted_seq);
+)SQL"},
+      {5, "agency feeds, identity resolution, provenance", R"SQL(
+-- Candidates for identity resolution are blocked by birth date.
+CREATE INDEX persons_birth_date ON persons (birth_date);
+
+-- The current value of each attribute of a person and where it came from (agency, batch,
+-- record, time); every earlier value is an AttributeRecorded event in the ledger.
+CREATE TABLE person_attributes (
+  person_id   BIGINT NOT NULL REFERENCES persons (person_id),
+  name        TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  agency      TEXT NOT NULL,
+  sequence    BIGINT NOT NULL,
+  record      BIGINT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  seq         BIGINT NOT NULL,
+  PRIMARY KEY (person_id, name)
+);
+
+-- Names a person was known by before a change of name or a merge, so that records still
+-- carrying them are matched.
+CREATE TABLE person_former_names (
+  person_id   BIGINT NOT NULL,
+  family_name TEXT NOT NULL,
+  given_name  TEXT NOT NULL,
+  patronymic  TEXT NOT NULL,
+  seq         BIGINT NOT NULL
+);
+CREATE INDEX person_former_names_person ON person_former_names (person_id);
+
+-- Notices to citizens the registry sends on its own initiative (put on or taken off the
+-- register).
+CREATE TABLE person_notices (
+  notice_id  {key} PRIMARY KEY,
+  person_id  BIGINT NOT NULL,
+  kind       TEXT NOT NULL,
+  text       TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  seq        BIGINT NOT NULL
+);
+CREATE INDEX person_notices_person ON person_notices (person_id);
+
+-- Merges of two records of one person; split_at is set when a merge is undone.
+CREATE TABLE person_merges (
+  merge_id    {key} PRIMARY KEY,
+  survivor_id BIGINT NOT NULL,
+  merged_id   BIGINT NOT NULL,
+  reason      TEXT NOT NULL,
+  moved       TEXT NOT NULL,
+  merged_at   BIGINT NOT NULL,
+  merge_seq   BIGINT NOT NULL,
+  split_at    BIGINT,
+  split_seq   BIGINT
+);
+CREATE INDEX person_merges_merged ON person_merges (merged_id);
+
+-- Feed batches by agency and sequence number: a re-sent batch is recognised by its checksum.
+CREATE TABLE feed_batches (
+  agency      TEXT NOT NULL,
+  sequence    BIGINT NOT NULL,
+  checksum    TEXT NOT NULL,
+  format      TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  records     BIGINT NOT NULL,
+  applied     BIGINT NOT NULL,
+  created     BIGINT NOT NULL,
+  review      BIGINT NOT NULL,
+  rejected    BIGINT NOT NULL,
+  gap_from    BIGINT,
+  gap_to      BIGINT,
+  seq         BIGINT NOT NULL,
+  PRIMARY KEY (agency, sequence)
+);
+
+CREATE TABLE feed_rejections (
+  agency   TEXT NOT NULL,
+  sequence BIGINT NOT NULL,
+  record   BIGINT NOT NULL,
+  field    TEXT NOT NULL,
+  code     TEXT NOT NULL,
+  reason   TEXT NOT NULL
+);
+CREATE INDEX feed_rejections_batch ON feed_rejections (agency, sequence, record);
+
+-- Records held for an officer: the record, its best candidate and how they compared.
+CREATE TABLE match_reviews (
+  review_id    {key} PRIMARY KEY,
+  agency       TEXT NOT NULL,
+  sequence     BIGINT NOT NULL,
+  record       BIGINT NOT NULL,
+  candidate_id BIGINT NOT NULL,
+  weight       TEXT NOT NULL,
+  comparison   TEXT NOT NULL,
+  record_json  TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  opened_at    BIGINT NOT NULL,
+  opened_seq   BIGINT NOT NULL,
+  decided_at   BIGINT,
+  decided_by   TEXT,
+  person_id    BIGINT,
+  note         TEXT
+);
+CREATE INDEX match_reviews_status ON match_reviews (status, review_id);
+)SQL"},
+      {6, "delivery channels: tracking references, notification consents", R"SQL(
+-- The reference a mark carries (a postal tracking number), by which the postal operator's later
+-- events find their summons; notifications (sms, email) are rows of service_attempts too, so the
+-- delivery log is one list.
+ALTER TABLE service_attempts ADD COLUMN reference TEXT;
+CREATE INDEX service_attempts_reference ON service_attempts (reference);
+
+-- Consent to notifications, per person and channel, with its evidence. At most one consent per
+-- person and channel is in force (withdrawn_at IS NULL); a new one supersedes it.
+CREATE TABLE notification_consents (
+  consent_id          {key} PRIMARY KEY,
+  person_id           BIGINT NOT NULL,
+  channel             TEXT NOT NULL,
+  address             TEXT NOT NULL,
+  evidence            TEXT NOT NULL,
+  given_at            BIGINT NOT NULL,
+  given_seq           BIGINT NOT NULL,
+  withdrawn_at        BIGINT,
+  withdrawal_evidence TEXT,
+  withdrawn_seq       BIGINT
+);
+CREATE INDEX notification_consents_person ON notification_consents (person_id, channel);
+)SQL"},
   };
   return migrations;
 }
@@ -341,17 +531,36 @@ std::string Expand(std::string_view sql, const SqlDialect& dialect) {
 int LatestSchemaVersion() { return Migrations().back().version; }
 
 Status Migrate(Connection& connection) {
-  // Read the version first and run DDL only when something is missing: a least-privilege
-  // service role can open a current schema but may not create anything.
-  int current = 0;
+  std::vector<MigrationStep> steps;
+  steps.reserve(Migrations().size());
+  for (const Migration& migration : Migrations()) {
+    steps.push_back({migration.version, migration.name, migration.sql});
+  }
+  return ApplyMigrations(connection, steps);
+}
+
+Status ApplyMigrations(Connection& connection, const std::vector<MigrationStep>& steps) {
+  // Read the applied versions first and run DDL only when something is missing: a
+  // least-privilege service role can open a current schema but may not create anything.
+  //
+  // Every version missing from schema_migrations is applied, not only those above the highest
+  // applied one: migrations are numbered by hand in parallel branches, so a store can hold 5
+  // without 4 (a build that knew 1-3 and 5 migrated it). Comparing with the maximum alone
+  // would skip 4 for ever and leave its tables missing.
+  std::set<int> applied;
   bool has_table = false;
   {
-    auto query = Query::Make(connection, "SELECT MAX(version) FROM schema_migrations");
+    auto query = Query::Make(connection, "SELECT version FROM schema_migrations");
     if (query.ok()) {
-      auto has_row = query->Next();
-      if (has_row.ok()) {
-        has_table = true;
-        if (*has_row && !query->IsNull(0)) current = static_cast<int>(query->Int(0));
+      has_table = true;
+      while (true) {
+        auto has_row = query->Next();
+        if (!has_row.ok()) {
+          has_table = false;
+          break;
+        }
+        if (!*has_row) break;
+        applied.insert(static_cast<int>(query->Int(0)));
       }
     }
   }
@@ -360,13 +569,14 @@ Status Migrate(Connection& connection) {
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
         "name TEXT NOT NULL)"));
   }
-  if (current > LatestSchemaVersion()) {
-    return FailedPrecondition("store: schema version " + std::to_string(current) +
+  int latest = steps.empty() ? 0 : steps.back().version;
+  if (!applied.empty() && *applied.rbegin() > latest) {
+    return FailedPrecondition("store: schema version " + std::to_string(*applied.rbegin()) +
                               " is newer than this build understands (" +
-                              std::to_string(LatestSchemaVersion()) + ")");
+                              std::to_string(latest) + ")");
   }
-  for (const Migration& migration : Migrations()) {
-    if (migration.version <= current) continue;
+  for (const MigrationStep& migration : steps) {
+    if (applied.contains(migration.version)) continue;
     RETURN_IF_ERROR(connection.BeginWrite());
     Status status = connection.Execute(Expand(migration.sql, connection.dialect()));
     if (status.ok()) {

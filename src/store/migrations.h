@@ -6,6 +6,8 @@
 // migration leaves the previous version intact.
 #pragma once
 
+#include <vector>
+
 #include "store/database.h"
 
 namespace muster {
@@ -13,8 +15,21 @@ namespace muster {
 // The schema version this build expects.
 int LatestSchemaVersion();
 
-// Applies every migration newer than the database's version. Returns kFailedPrecondition if
-// the database is newer than this build.
+// Applies every migration the database has not recorded in schema_migrations, in version
+// order — including one numbered below a version already applied (migrations are numbered in
+// parallel branches). Returns kFailedPrecondition if the database holds a version newer than
+// this build.
 Status Migrate(Connection& connection);
+
+// One numbered migration: portable SQL with `{key}` for the dialect's 64-bit key type.
+struct MigrationStep {
+  int version = 0;
+  const char* name = "";
+  const char* sql = "";
+};
+
+// What Migrate does, over `steps` (ascending versions) instead of the build's own list; for
+// tests of the numbering rules.
+Status ApplyMigrations(Connection& connection, const std::vector<MigrationStep>& steps);
 
 }  // namespace muster

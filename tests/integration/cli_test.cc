@@ -33,6 +33,9 @@ class CliTest : public ::testing::Test {
   Outcome Muster(const std::vector<std::string>& arguments) {
     const char* binary = std::getenv("MUSTER_BINARY");
     std::string command = Quote(binary ? binary : "build/muster") + " --store " + Quote(testing::StoreUrl(dir_, "cli"));
+    // The signing key's secret: beside a SQLite store by default (<path>.keys); a PostgreSQL
+    // store has no place of its own on this machine.
+    if (testing::TestEngine() == "postgresql") command += " --key-dir " + Quote(dir_.File("keys"));
     for (const std::string& argument : arguments) command += " " + Quote(argument);
     command += " 2>&1";
     Outcome outcome;
@@ -171,6 +174,60 @@ TEST_F(CliTest, AMissingStoreIsReportedNotCreated) {
   Outcome stats = Muster({"stats"});
   EXPECT_EQ(stats.exit_code, 1);
   EXPECT_THAT(stats.output, HasSubstr("no registry"));
+}
+
+// Every summons is signed when issued with the key `init` created; keys rotate and revoke;
+// printing writes one page per summons; without the key's secret, issuing is refused and
+// changes nothing.
+TEST_F(CliTest, SummonsesAreSignedPrintedAndRefusedWithoutAKey) {
+  Outcome init = Muster({"init", "--clock", "simulated", "--start", "2026-04-01T09:00:00+03:00"});
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  EXPECT_THAT(init.output, HasSubstr("signing key 2026-04-01-"));
+  ASSERT_EQ(Muster({"generate", "--count", "300", "--seed", "7"}).exit_code, 0);
+  std::string snils = FirstSnils();
+  Outcome issue = Muster({"issue", "--person", "snils:" + snils});
+  ASSERT_EQ(issue.exit_code, 0) << issue.output;
+  std::string first_key;
+  {
+    auto db = OpenStore(testing::StoreUrl(dir_, "cli"), OpenMode::kExisting);
+    ASSERT_TRUE(db.ok());
+    auto query = Query::Make(**db, "SELECT key_id, verification_code, legal_basis FROM summonses "
+                                   "WHERE summons_id = 1");
+    ASSERT_TRUE(query.ok() && *query->Next());
+    ASSERT_FALSE(query->IsNull(0)) << "summons 1 was issued unsigned";
+    first_key = query->Text(0);
+    EXPECT_EQ(query->Text(1).size(), 14u);
+    EXPECT_EQ(query->Text(2), "fz53-art31-duty");
+    query->Finish();
+  }
+  Outcome list = Muster({"keys", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_THAT(list.output, ::testing::ContainsRegex(first_key + " +active"));
+  EXPECT_THAT(list.output, HasSubstr("signing here: yes"));
+
+  std::string pdf = dir_.File("notices.pdf");
+  Outcome print = Muster({"print", "--summons", "1", "--out", pdf});
+  ASSERT_EQ(print.exit_code, 0) << print.output;
+  EXPECT_THAT(print.output, HasSubstr("1 summonses printed"));
+  EXPECT_TRUE(std::ifstream(pdf).good());
+  Outcome nothing = Muster({"print", "--channel", "registered_mail", "--unserved", "--out", pdf});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.output, HasSubstr("no summons matches"));
+
+  Outcome rotate = Muster({"keys", "rotate"});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.output;
+  Outcome rotated = Muster({"keys", "list"});
+  EXPECT_THAT(rotated.output, ::testing::ContainsRegex(first_key + " +retired"));
+  Outcome revoke = Muster({"keys", "revoke", "--key", first_key, "--reason", "laptop stolen"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.output;
+  EXPECT_THAT(Muster({"keys", "list"}).output, ::testing::ContainsRegex(first_key + " +revoked"));
+
+  // Without the secret (another key directory) nothing is signed, so nothing is issued.
+  Outcome before = Muster({"stats"});
+  Outcome unsigned_issue = Muster({"--key-dir", dir_.File("empty-keys"), "issue", "--person", "2"});
+  EXPECT_EQ(unsigned_issue.exit_code, 1);
+  EXPECT_THAT(unsigned_issue.output, HasSubstr("signing: cannot sign a summons"));
+  EXPECT_EQ(Muster({"stats"}).output, before.output) << "a refused issue changes nothing";
 }
 
 TEST_F(CliTest, AccountsAreCreatedKeyedListedAndRevoked) {

@@ -312,6 +312,29 @@ class HttpAccessTest : public HttpTest {
         {"POST /auth/logout", {bhttp::verb::post, "/auth/logout", ""}},
         {"GET /auth/me", {bhttp::verb::get, "/auth/me", ""}},
         {"GET /stats", {bhttp::verb::get, "/stats", ""}},
+        {"GET /objections", {bhttp::verb::get, "/objections?status=pending", ""}},
+        {"GET /checks/persons/{id}", {bhttp::verb::get, "/checks/persons/" + p, ""}},
+        {"POST /checks/documents",
+         {bhttp::verb::post, "/checks/documents",
+          "{\"kind\":\"snils\",\"number\":\"" + testing::TestSnils(1) + "\"}"}},
+        {"POST /checks/bulk", {bhttp::verb::post, "/checks/bulk", "[" + p + "]"}},
+        {"GET /feed", {bhttp::verb::get, "/feed?since=0", ""}},
+        {"POST /webhooks", {bhttp::verb::post, "/webhooks", R"({"url":"http://127.0.0.1:9/hook"})"}},
+        {"GET /webhooks", {bhttp::verb::get, "/webhooks", ""}},
+        {"POST /webhooks/{id}/active", {bhttp::verb::post, "/webhooks/1/active", R"({"active":false})"}},
+        {"POST /lifts/{id}/confirm", {bhttp::verb::post, "/lifts/1/confirm", ""}},
+        {"GET /enforcement/dead-letters", {bhttp::verb::get, "/enforcement/dead-letters", ""}},
+        {"POST /enforcement/dead-letters/{id}/redeliver",
+         {bhttp::verb::post, "/enforcement/dead-letters/1/redeliver", ""}},
+        {"GET /enforcement/overdue-lifts", {bhttp::verb::get, "/enforcement/overdue-lifts", ""}},
+        {"GET /persons/{id}/travel-check", {bhttp::verb::get, "/persons/" + p + "/travel-check", ""}},
+        {"POST /feeds/{agency}/batches/{sequence}",
+         {bhttp::verb::post, "/feeds/tax/batches/1?format=jsonl", "{}"}},
+        {"GET /reviews", {bhttp::verb::get, "/reviews", ""}},
+        {"GET /reviews/{id}", {bhttp::verb::get, "/reviews/1", ""}},
+        {"POST /reviews/{id}/decision", {bhttp::verb::post, "/reviews/1/decision", R"({"decision":"new"})"}},
+        {"GET /persons/{id}/lift-confirmations",
+         {bhttp::verb::get, "/persons/" + p + "/lift-confirmations", ""}},
     };
   }
 
@@ -360,6 +383,21 @@ TEST_F(HttpAccessTest, AnOfficerOfAnotherRegionCanNeitherReadNorChangeOnAnyRoute
     const Call& call = calls.at(Key(route));
     Reply reply = Send(call.method, call.target, call.body, other_region_);
     ++tried;
+    if (Key(route) == "GET /objections") {
+      ASSERT_EQ(reply.status, 200u) << reply.body;  // filtered to the caller's jurisdiction
+      EXPECT_TRUE(reply.object().at("objections").as_array().empty()) << reply.body;
+      continue;
+    }
+    if (Key(route) == "GET /reviews") {
+      ASSERT_EQ(reply.status, 200u) << reply.body;  // filtered to the caller's jurisdiction
+      EXPECT_TRUE(reply.object().at("reviews").as_array().empty());
+      continue;
+    }
+    if (Key(route).find("/reviews/{id}") != std::string::npos) {
+      // No review exists in this test: nothing to disclose either way.
+      EXPECT_TRUE(reply.status == 403u || reply.status == 404u) << Key(route) << reply.body;
+      continue;
+    }
     if (Key(route) == "GET /stats") {
       EXPECT_EQ(reply.status, 200u) << "aggregates carry no person's data";
       continue;
@@ -545,6 +583,9 @@ TEST_F(HttpAccessTest, ExcusesObjectionsGroundsFitnessAndBatchesThroughTheApi) {
             200u);
   ExpectProblem(Post("/excuses/" + std::to_string(records.excuse) + "/decision", R"({"accepted":"yes"})"),
                 400, "/problems/invalid-request", "accepted");
+  Reply queue = Get("/objections?status=pending");
+  ASSERT_EQ(queue.status, 200u) << queue.body;
+  EXPECT_EQ(queue.object().at("objections").as_array().size(), 1u) << queue.body;
   ASSERT_EQ(Post("/objections/" + std::to_string(records.objection) + "/decision",
                  R"({"upheld":false,"note":"address confirmed"})")
                 .status,
@@ -654,6 +695,125 @@ TEST_F(HttpTest, TlsNeedsBothCertificateAndKey) {
       {.port = 0, .tls_certificate = "/nonexistent/cert.pem"});
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(server.status().message(), HasSubstr("tls"));
+}
+
+// An agency account with an API key for `consumer`.
+std::string MakeAgency(access::IdentityStore& identity, Instant now, const std::string& login,
+                       const std::string& consumer, std::string_view scope = "measure.check") {
+  auto created = identity.CreateAccount({.kind = access::PrincipalKind::kAgency,
+                                         .login = login,
+                                         .display_name = login,
+                                         .grants = {{std::string(scope), access::Jurisdiction{}}},
+                                         .consumer = consumer},
+                                        now);
+  EXPECT_TRUE(created.ok()) << created.status().ToString();
+  auto key = identity.IssueApiKey(login, "test", now);
+  EXPECT_TRUE(key.ok()) << key.status().ToString();
+  return key.ok() ? key->token : "";
+}
+
+TEST_F(HttpAccessTest, AgenciesCheckOnlyTheirOwnMeasuresAndTheCitizenSeesEveryCheck) {
+  StartServer();
+  std::string border = MakeAgency(*identity_, clock_.Now(), "border.service", "border");
+  std::string bank = MakeAgency(*identity_, clock_.Now(), "big.bank", "lenders");
+  std::string p = std::to_string(person_);
+  // Serve a summons in person: the exit ban starts at once.
+  Reply issued = Post("/summonses", Summons(person_), "check-summons");
+  ASSERT_EQ(issued.status, 201u) << issued.body;
+  std::string summons = std::to_string(issued.object().at("summons_id").as_int64());
+  ASSERT_EQ(Post("/summonses/" + summons + "/marks",
+                 R"({"channel":"in_person","mark":"signed","evidence":"signature"})")
+                .status,
+            201u);
+  // The index follows the ledger within a tail interval.
+  Reply check;
+  for (int i = 0; i < 50; ++i) {
+    check = GetAs(border, "/checks/persons/" + p);
+    if (check.status == 200u && check.object().at("in_force").as_bool()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(check.status, 200u) << check.body;
+  EXPECT_TRUE(check.object().at("in_force").as_bool()) << check.body;
+  EXPECT_EQ(check.object().at("measures").as_array().at(0).at("kind").as_string(), "exit");
+  EXPECT_THAT(check.body, ::testing::Not(HasSubstr("Иванов")));
+  // The bank learns nothing about the exit ban: only credit, which is not in force.
+  Reply bank_check = GetAs(bank, "/checks/persons/" + p);
+  ASSERT_EQ(bank_check.status, 200u) << bank_check.body;
+  EXPECT_FALSE(bank_check.object().at("in_force").as_bool()) << bank_check.body;
+  EXPECT_THAT(bank_check.body, ::testing::Not(HasSubstr("exit")));
+  // By document, and in bulk.
+  Reply by_document = Send(bhttp::verb::post, "/checks/documents",
+                           "{\"kind\":\"snils\",\"number\":\"" + testing::TestSnils(1) + "\"}", border);
+  ASSERT_EQ(by_document.status, 200u) << by_document.body;
+  EXPECT_TRUE(by_document.object().at("in_force").as_bool());
+  Reply bulk = Send(bhttp::verb::post, "/checks/bulk",
+                    p + "\n" + std::to_string(deferred_) + "\n999999\n", border);
+  ASSERT_EQ(bulk.status, 200u) << bulk.body;
+  EXPECT_EQ(bulk.headers[bhttp::field::content_type], "application/x-ndjson");
+  EXPECT_THAT(bulk.body, HasSubstr("\"summary\""));
+  EXPECT_EQ(std::count(bulk.body.begin(), bulk.body.end(), '\n'), 4) << bulk.body;
+  ExpectProblem(Send(bhttp::verb::post, "/checks/bulk", "1,x7", border), 400,
+                "/problems/invalid-request");
+  // Officers are not consumers.
+  ExpectProblem(GetAs(officer_, "/checks/persons/" + p), 403, "/problems/forbidden");
+  // The feed carries the imposition once, with a cursor.
+  Reply feed = GetAs(border, "/feed?since=0");
+  ASSERT_EQ(feed.status, 200u) << feed.body;
+  EXPECT_THAT(feed.body, HasSubstr("\"change\":\"imposed\""));
+  std::string next = std::string(feed.headers["Muster-Next-Since"]);
+  Reply after = GetAs(border, "/feed?since=" + next);
+  EXPECT_TRUE(after.body.empty()) << after.body;
+  // The citizen's pre-travel check and their access log, which lists every check.
+  Reply travel = GetAs(citizen_, "/persons/" + p + "/travel-check");
+  ASSERT_EQ(travel.status, 200u) << travel.body;
+  EXPECT_FALSE(travel.object().at("can_cross").as_bool()) << travel.body;
+  EXPECT_FALSE(travel.object().at("how_to_fix").as_array().empty());
+  Reply log = GetAs(citizen_, "/persons/" + p + "/access-log");
+  ASSERT_EQ(log.status, 200u);
+  int checks = 0;
+  for (const json::value& entry : log.object().at("entries").as_array()) {
+    if (entry.at("action").as_string() == "check") {
+      ++checks;
+      EXPECT_THAT(std::string(entry.at("actor").as_string()), HasSubstr("agency:"));
+    }
+  }
+  // At least border ×3 (id, document, bulk) and the bank; the polling above adds its own.
+  EXPECT_GE(checks, 4) << log.body;
+  // Webhooks: subscribe, list; the secret is shown once.
+  Reply hook = Send(bhttp::verb::post, "/webhooks", R"({"url":"http://127.0.0.1:9/hook"})", border);
+  ASSERT_EQ(hook.status, 201u) << hook.body;
+  EXPECT_EQ(hook.Text("secret").size(), 64u);
+  Reply hooks = GetAs(border, "/webhooks");
+  ASSERT_EQ(hooks.status, 200u);
+  EXPECT_THAT(hooks.body, ::testing::Not(HasSubstr(hook.Text("secret"))));
+  ExpectProblem(Send(bhttp::verb::post, "/webhooks", R"({"url":"ftp://x"})", border), 400,
+                "/problems/invalid-request", "url");
+}
+
+TEST_F(HttpAccessTest, AgenciesUploadFeedBatchesOnceAndOfficersSeeTheReviewQueue) {
+  StartServer();
+  std::string tax = MakeAgency(*identity_, clock_.Now(), "tax.service", "tax", "feed.upload");
+  std::string batch =
+      "{\"event\":\"inn\",\"family_name\":\"Иванов\",\"given_name\":\"Иван\",\"patronymic\":"
+      "\"Иванович\",\"birth_date\":\"2004-06-15\",\"snils\":\"" + testing::TestSnils(1) +
+      "\",\"inn\":\"500100732259\"}\n{\"event\":\"inn\",\"birth_date\":\"not a date\"}\n";
+  Headers jsonl{{"Content-Type", "application/x-ndjson"}};
+  Reply first = Send(bhttp::verb::post, "/feeds/tax/batches/1", batch, tax, jsonl);
+  ASSERT_EQ(first.status, 201u) << first.body;
+  EXPECT_EQ(first.object().at("records").as_int64(), 2);
+  EXPECT_EQ(first.object().at("rejected").as_int64(), 1);
+  EXPECT_THAT(first.body, HasSubstr("birth_date"));
+  Reply again = Send(bhttp::verb::post, "/feeds/tax/batches/1", batch, tax, jsonl);
+  ASSERT_EQ(again.status, 200u) << again.body;
+  EXPECT_TRUE(again.object().at("resent").as_bool());
+  ExpectProblem(Send(bhttp::verb::post, "/feeds/tax/batches/1", "{\"event\":\"inn\"}\n", tax, jsonl),
+                409, "/problems/idempotency-conflict");
+  ExpectProblem(Send(bhttp::verb::post, "/feeds/tax/batches/2", batch, tax), 400,
+                "/problems/invalid-request", "format");
+  ExpectProblem(Send(bhttp::verb::post, "/feeds/tax/batches/2", batch, officer_, jsonl), 403,
+                "/problems/forbidden");
+  Reply reviews = Get("/reviews");
+  ASSERT_EQ(reviews.status, 200u) << reviews.body;
 }
 
 }  // namespace

@@ -39,8 +39,10 @@
 #include <string>
 #include <vector>
 
+#include "documents/signed_summons.h"
 #include "domain/region.h"
 #include "ledger/ledger.h"
+#include "registry/queries.h"
 #include "registry/registry.h"
 #include "rules/calendar.h"
 #include "rules/profile.h"
@@ -372,7 +374,8 @@ class Scenario {
                      OpenStore(testing::StoreUrl(dir_, "scenario"), OpenMode::kCreate));
     ASSIGN_OR_RETURN(registry_, Registry::Create(std::move(connection), text.str(),
                                                  profile_id + ".toml", start));
-    return Status::Ok();
+    // Every summons is signed when issued (docs/DOCUMENTS.md).
+    return testing::EnableTestSigning(*registry_, dir_, "scenario");
   }
 
   Registry& registry() { return *registry_; }
@@ -458,10 +461,34 @@ class Scenario {
     ASSIGN_OR_RETURN(Explanation explanation, registry_->Explain(person));
     std::string text = "profile " + explanation.profile + "\n";
     for (const std::string& gate : explanation.gates) text += "gate " + gate + "\n";
+    for (const std::string& line : explanation.service) text += "service: " + line + "\n";
     for (const MeasureExplanation& measure : explanation.measures) {
       for (const std::string& line : measure.lines) {
         text += std::string(MeasureKindName(measure.kind)) + ": " + line + "\n";
       }
+    }
+    return text;
+  }
+
+  // "<channel> <mark> at <local> [tracking N] [serves <local> by <rule>] (<evidence>)" per
+  // entry, then "cascade <outcome> at <local>: <detail>".
+  Result<std::string> DeliveryLogText(const std::string& summons) {
+    ASSIGN_OR_RETURN(int64_t id, Id(summons));
+    ASSIGN_OR_RETURN(muster::SummonsRow row, ReadSummons(registry_->connection(), id));
+    TimeZone zone = ZoneOfPerson(row.person_id);
+    std::string text;
+    for (const ServiceAttemptRow& attempt : row.attempts) {
+      text += attempt.channel + " " + attempt.mark + " at " + Show(attempt.at, zone);
+      if (attempt.reference) text += " tracking " + *attempt.reference;
+      if (attempt.service_rule && attempt.serves_at) {
+        text += " serves " + Show(*attempt.serves_at, zone) + " by " + *attempt.service_rule;
+      }
+      if (attempt.notification) text += " (notification)";
+      text += " [" + attempt.evidence + "]\n";
+    }
+    for (const DeliveryDecisionRow& decision : row.delivery_decisions) {
+      text += "cascade " + decision.outcome + " at " + Show(decision.at, zone) + ": " +
+              decision.detail + "\n";
     }
     return text;
   }
@@ -998,9 +1025,132 @@ Result<StepRun> ParseWhen(Cursor& cursor, const Line& line, Symbols& symbols) {
       return Status::Ok();
     });
   }
+  // Delivery channels (issue 6).
+  if (verb == "consent" || verb == "withdraw") {
+    bool withdraw = verb == "withdraw";
+    if (withdraw) RETURN_IF_ERROR(cursor.Require("consent"));
+    ASSIGN_OR_RETURN(std::string person, cursor.Name("person"));
+    RETURN_IF_ERROR(symbols.Use(person, "person"));
+    ASSIGN_OR_RETURN(std::string channel_name, cursor.Name("channel (sms or email)"));
+    ASSIGN_OR_RETURN(NotificationChannel channel, ParseNotificationChannel(channel_name, "channel"));
+    std::string address;
+    if (!withdraw) {
+      RETURN_IF_ERROR(cursor.Require("address"));
+      ASSIGN_OR_RETURN(address, cursor.Text("address"));
+    }
+    std::string evidence = std::string(withdraw ? "withdrawal" : "consent") +
+                           " form (scenario line " + std::to_string(line.number) + ")";
+    if (cursor.Take("evidence")) {
+      ASSIGN_OR_RETURN(evidence, cursor.Text("evidence"));
+    }
+    RETURN_IF_ERROR(cursor.Done());
+    return StepRun([person, channel, address, evidence, withdraw, line](
+                       Scenario& scenario, StepOutcome& outcome) -> Status {
+      ASSIGN_OR_RETURN(int64_t id, scenario.Id(person));
+      if (withdraw) {
+        outcome.command =
+            scenario.registry().WithdrawConsent(scenario.Context(line), id, channel, evidence);
+      } else {
+        outcome.command = scenario.registry()
+                              .RecordConsent(scenario.Context(line), id, channel, address, evidence)
+                              .status();
+      }
+      return Status::Ok();
+    });
+  }
+  if (verb == "notify") {
+    ASSIGN_OR_RETURN(std::string summons, cursor.Name("summons"));
+    RETURN_IF_ERROR(symbols.Use(summons, "summons"));
+    ASSIGN_OR_RETURN(std::string channel_name, cursor.Name("channel (sms or email)"));
+    ASSIGN_OR_RETURN(NotificationChannel channel, ParseNotificationChannel(channel_name, "channel"));
+    std::string mark = "sent";
+    if (cursor.Take("mark")) {
+      ASSIGN_OR_RETURN(mark, cursor.Name("mark"));
+    }
+    std::optional<Instant> at;
+    if (cursor.Take("at")) {
+      ASSIGN_OR_RETURN(at, cursor.InstantValue("at"));
+    }
+    std::string evidence = "gateway message (scenario line " + std::to_string(line.number) + ")";
+    if (cursor.Take("evidence")) {
+      ASSIGN_OR_RETURN(evidence, cursor.Text("evidence"));
+    }
+    RETURN_IF_ERROR(cursor.Done());
+    return StepRun([summons, channel, mark, at, evidence, line](Scenario& scenario,
+                                                                StepOutcome& outcome) -> Status {
+      ASSIGN_OR_RETURN(int64_t id, scenario.Id(summons));
+      outcome.command = scenario.registry()
+                            .RecordNotification(scenario.Context(line), id, channel, mark,
+                                                at.value_or(scenario.registry().Now()), evidence)
+                            .status();
+      return Status::Ok();
+    });
+  }
+  if (verb == "view") {
+    ASSIGN_OR_RETURN(std::string summons, cursor.Name("summons"));
+    RETURN_IF_ERROR(symbols.Use(summons, "summons"));
+    std::optional<Instant> at;
+    if (cursor.Take("at")) {
+      ASSIGN_OR_RETURN(at, cursor.InstantValue("at"));
+    }
+    RETURN_IF_ERROR(cursor.Done());
+    return StepRun([summons, at, line](Scenario& scenario, StepOutcome& outcome) -> Status {
+      ASSIGN_OR_RETURN(int64_t id, scenario.Id(summons));
+      outcome.command =
+          scenario.registry()
+              .RecordFirstView(scenario.Context(line), id, at.value_or(scenario.registry().Now()),
+                               "portal session (scenario line " + std::to_string(line.number) + ")")
+              .status();
+      return Status::Ok();
+    });
+  }
+  if (verb == "post") {
+    // One event of the postal operator, imported as a one-line JSON-lines file.
+    std::optional<std::string> summons;
+    if (!cursor.PeekIs("tracking")) {
+      ASSIGN_OR_RETURN(summons, cursor.Name("summons or 'tracking'"));
+      RETURN_IF_ERROR(symbols.Use(*summons, "summons"));
+    }
+    std::string tracking;
+    if (cursor.Take("tracking")) {
+      ASSIGN_OR_RETURN(tracking, cursor.Value("tracking number"));
+    }
+    ASSIGN_OR_RETURN(std::string event, cursor.Name("postal event"));
+    std::optional<Instant> at;
+    if (cursor.Take("at")) {
+      ASSIGN_OR_RETURN(at, cursor.InstantValue("at"));
+    }
+    std::string office;
+    if (cursor.Take("office")) {
+      ASSIGN_OR_RETURN(office, cursor.Value("office"));
+    }
+    RETURN_IF_ERROR(cursor.Done());
+    return StepRun([summons, tracking, event, at, office, line](Scenario& scenario,
+                                                                StepOutcome& outcome) -> Status {
+      boost::json::object record{{"event", event}};
+      if (summons) {
+        ASSIGN_OR_RETURN(int64_t id, scenario.Id(*summons));
+        record["summons_id"] = id;
+      }
+      if (!tracking.empty()) record["tracking_number"] = tracking;
+      record["at"] = FormatInstant(at.value_or(scenario.registry().Now()));
+      if (!office.empty()) record["office"] = office;
+      auto report = scenario.registry().ImportPostalTracking(
+          scenario.Context(line), boost::json::serialize(record) + "\n", PostalFormat::kJsonLines);
+      if (!report.ok()) {
+        outcome.command = report.status();
+      } else if (!report->errors.empty()) {
+        // The import reports a bad line and records nothing for it: a refusal of this step.
+        outcome.command = InvalidArgument("line " + std::to_string(report->errors[0].line) +
+                                          ": " + report->errors[0].message);
+      }
+      return Status::Ok();
+    });
+  }
   return InvalidArgument("unknown command '" + verb +
                          "' (expected register, grant, end, issue, mark, appear, excuse, accept, "
-                         "reject, objection, uphold, dismiss or cancel)");
+                         "reject, objection, uphold, dismiss, cancel, consent, withdraw, notify, "
+                         "view or post)");
 }
 
 // The facts of one summons as the store holds them.
@@ -1131,8 +1281,35 @@ Result<StepRun> ParseExpectSummons(Cursor& cursor, Symbols& symbols) {
       return Status::Ok();
     });
   }
+  if (cursor.Take("signed")) {
+    // Signed when issued (docs/DOCUMENTS.md): the stored document verifies, and it cites the
+    // profile's summons rule ([summons]) as its legal basis.
+    RETURN_IF_ERROR(cursor.Done());
+    return StepRun([summons](Scenario& scenario, StepOutcome& outcome) -> Status {
+      ASSIGN_OR_RETURN(int64_t id, scenario.Id(summons));
+      Registry& registry = scenario.registry();
+      auto stored = LoadSignedSummons(registry.connection(), id);
+      if (!stored.ok()) {
+        outcome.mismatches.push_back("expected a signed summons\n  actual:   " +
+                                     stored.status().ToString());
+        return Status::Ok();
+      }
+      Verification verification = VerifySignedSummons(*registry.key_ring(), *stored);
+      if (!verification.genuine) {
+        outcome.mismatches.push_back("expected a genuine signature\n  actual:   " +
+                                     verification.detail);
+      }
+      const std::string& basis = registry.profile().summons_rule.legal_basis;
+      if (stored->document.legal_basis != basis) {
+        outcome.mismatches.push_back("expected the notice to cite " + basis + " (" +
+                                     registry.profile().summons_rule.rule_id +
+                                     ")\n  actual:   " + stored->document.legal_basis);
+      }
+      return Status::Ok();
+    });
+  }
   RETURN_IF_ERROR(cursor.Require("served").WithContext(
-      "expect summons: expected status, served, not served or appearance"));
+      "expect summons: expected status, served, not served, appearance or signed"));
   RETURN_IF_ERROR(cursor.Require("at"));
   ASSIGN_OR_RETURN(Instant at, cursor.InstantValue("served at"));
   std::optional<std::string> rule;
@@ -1292,6 +1469,27 @@ Result<StepRun> ParseExpect(Cursor& cursor, Symbols& symbols) {
                                : !explanation.gates.empty() &&
                                      explanation.gates.front().starts_with(code + ":");
       if (!ok) outcome.mismatches.push_back("expected gate " + code + "\n  actual:   " + actual);
+      return Status::Ok();
+    });
+  }
+  if (what == "log") {
+    // The summons's delivery log as the citizen sees it (ReadSummons: every mark and
+    // notification, and the cascade's decisions), one line each.
+    ASSIGN_OR_RETURN(std::string summons, cursor.Name("summons"));
+    RETURN_IF_ERROR(symbols.Use(summons, "summons"));
+    bool contains = cursor.Take("contains");
+    if (!contains) {
+      RETURN_IF_ERROR(cursor.Require("lacks").WithContext("expected 'contains' or 'lacks'"));
+    }
+    ASSIGN_OR_RETURN(std::string text, cursor.Text("text"));
+    RETURN_IF_ERROR(cursor.Done());
+    return StepRun([summons, contains, text](Scenario& scenario, StepOutcome& outcome) -> Status {
+      ASSIGN_OR_RETURN(std::string actual, scenario.DeliveryLogText(summons));
+      if ((actual.find(text) != std::string::npos) != contains) {
+        outcome.mismatches.push_back(std::string("expected the delivery log") +
+                                     (contains ? " to contain " : " to lack ") + Quoted(text) +
+                                     "\n  actual delivery log:\n" + Indent(actual));
+      }
       return Status::Ok();
     });
   }
@@ -1744,6 +1942,7 @@ TEST(ScenarioFilesTest, EveryRuleOfEveryShippedProfileHasAScenario) {
     auto profile = LoadProfile(profile_id, testing::SourceDir() / "profiles");
     ASSERT_TRUE(profile.ok()) << profile.status().ToString();
     std::vector<std::string> rule_ids = {
+        profile->summons_rule.rule_id,
         profile->liability_rule.rule_id, profile->appearance_rule.rule_id,
         profile->lifting_rule.rule_id,   profile->objection_rule.rule_id,
         profile->excuse_rule.rule_id,    profile->deferment_rule.rule_id,

@@ -21,6 +21,20 @@ inline std::string ReadProfileText(const std::string& profile_id) {
   return text.str();
 }
 
+// The key directory of the test registry `name` in `dir`.
+inline std::filesystem::path KeyDirectory(const TempDir& dir, const std::string& name) {
+  return dir.path() / (name + ".keys");
+}
+
+// Attaches a key ring to `registry` over the key directory of `name` in `dir`, and creates the
+// first signing key if the store has none: every summons is signed when issued.
+inline Status EnableTestSigning(Registry& registry, const TempDir& dir, const std::string& name) {
+  RETURN_IF_ERROR(registry.EnableSigning(KeyDirectory(dir, name)));
+  if (registry.key_ring()->active_key_id()) return Status::Ok();
+  return registry.RotateSigningKey().status();
+}
+
+// A registry on a simulated clock starting at `start`, with a signing key.
 inline std::unique_ptr<Registry> MakeRegistry(const TempDir& dir, const std::string& profile_id,
                                               Instant start, const std::string& name = "registry") {
   auto connection = OpenStore(StoreUrl(dir, name), OpenMode::kCreate);
@@ -28,7 +42,10 @@ inline std::unique_ptr<Registry> MakeRegistry(const TempDir& dir, const std::str
   auto registry = Registry::Create(std::move(connection).value(), ReadProfileText(profile_id),
                                    profile_id + ".toml", start);
   EXPECT_TRUE(registry.ok()) << registry.status().ToString();
-  return registry.ok() ? std::move(registry).value() : nullptr;
+  if (!registry.ok()) return nullptr;
+  Status signing = EnableTestSigning(**registry, dir, name);
+  EXPECT_TRUE(signing.ok()) << signing.ToString();
+  return std::move(registry).value();
 }
 
 inline Instant At(std::string_view text) {

@@ -1,0 +1,151 @@
+// Person records from source agencies (issue 7): facts about persons that arrive in feed
+// batches, each kept with its provenance, and the facts the registry derives from them.
+//
+// A feed batch is applied through `Registry::WithPersonRecords`, which opens one write
+// transaction and hands the caller a `PersonRecordWriter`. The writer is the only way feed
+// code changes the registry: every method emits ledger events (projected in the same
+// transaction), so a feed record is applied whole or not at all, and the journal says which
+// agency, batch and record each fact came from:
+//
+//   RecordPerson      a person first known from a source (PersonRecorded); put on the military
+//                     register at once (RegistrationOpened, with a notice) if the profile's
+//                     registration ages say so on the person's local date
+//   RecordAttributes  attributes of a known person (AttributeRecorded): identifiers, a new
+//                     name (the former one is kept for matching), address, employer, …
+//   RecordDeath       PersonDeregistered; open summonses cancelled and measures lifted
+//   RecordEnrolment   full-time enrolment → a student deferment (GroundGranted, derived,
+//                     citing the record); measures in force lifted as for any deferment
+//   OpenReview        a record that may or may not be a known person, held for an officer
+//
+// Nothing here decides identity: the feeds layer resolves records to persons and tells the
+// writer which person a record is about and why (`MatchFacts`), which the events keep.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/time.h"
+#include "domain/model.h"
+#include "ledger/ledger.h"
+#include "rules/profile.h"
+#include "store/database.h"
+
+namespace muster {
+
+class Registry;
+class WriteTransaction;
+struct NewPerson;
+
+// Where a fact came from: the agency, its batch sequence number and the record in the batch
+// (the line of a CSV file, header included, or of a JSON Lines file).
+struct Provenance {
+  std::string agency;     // "civil_status", "interior", "tax", "social_fund", "education", "health"
+  int64_t sequence = 0;   // the agency's batch sequence number
+  int64_t record = 0;     // line number in the batch
+  std::string record_id;  // the agency's own key for the record, if it gave one
+
+  // "civil_status batch 12 line 7"
+  std::string Text() const;
+  boost::json::object Json() const;
+};
+
+// Why a record was attached to a person: how the person was found and how sure the match is.
+struct MatchFacts {
+  std::string method;  // "identifier snils", "probabilistic", "review 12", "new person"
+  double weight = 0;   // Fellegi–Sunter log2 weight for probabilistic matches
+  boost::json::object Json() const;
+};
+
+// A record held for an officer because its best candidate scored between the thresholds.
+struct ReviewItem {
+  Provenance source;
+  PersonId candidate_id = 0;
+  double weight = 0;
+  boost::json::object comparison;  // the level of each compared field
+  std::string record_json;         // the record as received, applied when decided
+};
+
+struct RegistrationSweep {
+  int64_t registered = 0;    // put on the register
+  int64_t deregistered = 0;  // taken off at the age limit
+};
+
+class PersonRecordWriter {
+ public:
+  PersonRecordWriter(Registry& registry, WriteTransaction& transaction)
+      : registry_(&registry), transaction_(&transaction) {}
+
+  Instant now() const;
+  Connection& connection();
+  const Profile& profile() const;
+
+  // Records a person first known from `source` and returns the new id. `person.identifiers`
+  // must be canonical and free (not recorded for anyone); `person.source` is replaced by the
+  // provenance. The person is on file with status "recorded" and is put on the register at
+  // once when the profile's registration ages cover today.
+  Result<PersonId> RecordPerson(const NewPerson& person, const Provenance& source,
+                                const MatchFacts& match);
+
+  // Records attributes of person `person_id` (name → value, in order). Identifier attributes
+  // (snils, inn, passport, foreign_passport, driving_licence) must be canonical; one that is
+  // recorded for another person is kAlreadyExists and nothing is written. Name attributes
+  // (family_name, given_name, patronymic and their _latin forms) change the person's name
+  // and keep the former name for matching. kNotFound for an unknown person, and
+  // kFailedPrecondition for a person merged into another (the caller should follow the merge).
+  Status RecordAttributes(PersonId person_id,
+                          const std::vector<std::pair<std::string, std::string>>& attributes,
+                          const Provenance& source, const MatchFacts& match,
+                          Instant effective_at);
+
+  // A death recorded by the civil-status service: the person is taken off the register, every
+  // open summons is cancelled and every measure in force lifted, each event citing the record.
+  // Recording the death of a person already deregistered for death changes nothing.
+  Status RecordDeath(PersonId person_id, CivilDate died_on, const Provenance& source,
+                     const MatchFacts& match);
+
+  // An education record. Always recorded as attributes; a full-time enrolment also grants the
+  // profile's student deferment ("student_full_time", when the profile has it) from `from`
+  // until `until`, derived and explained, unless an active one from the same institution is
+  // already on record. Returns the ground id when one was granted.
+  Result<std::optional<int64_t>> RecordEnrolment(PersonId person_id, std::string_view institution,
+                                                 bool full_time, CivilDate from,
+                                                 std::optional<CivilDate> until,
+                                                 const Provenance& source,
+                                                 const MatchFacts& match);
+
+  // Holds a record for an officer; returns the review id.
+  Result<int64_t> OpenReview(const ReviewItem& item);
+  // Closes review `review_id` with `decision` ("linked" to person_id, or "created" person_id).
+  Status CloseReview(int64_t review_id, std::string_view decision, PersonId person_id,
+                     std::string_view note, std::string_view actor);
+
+  // Puts the person on the register or takes them off as the profile's registration ages say
+  // on their local date today. Returns true if anything changed.
+  Result<bool> ReconsiderRegistration(PersonId person_id);
+
+  // Records the batch itself once every record was applied or rejected: FeedBatchApplied with
+  // its checksum, counts, a sequence gap if there was one, and each rejection.
+  Status RecordBatch(const boost::json::object& payload);
+
+ private:
+  Registry* registry_;
+  WriteTransaction* transaction_;
+};
+
+// One line for a person's timeline (Registry::PersonTimeline), in words with the source, for
+// the event types of this file; nullopt for other types.
+std::optional<std::string> DescribePersonRecordEvent(std::string_view type,
+                                                     const boost::json::object& payload);
+
+// True for the event types this file's projector handles.
+bool IsPersonRecordEvent(std::string_view type);
+
+// Applies one person-record event to the projections (called by ProjectEvent).
+Status ProjectPersonRecordEvent(Connection& connection, const LedgerEvent& event,
+                                const boost::json::object& payload);
+
+}  // namespace muster
