@@ -7,6 +7,7 @@
 # http_bench); before make_work_dir it sets `keep` (1: keep the directory) and `dir` (parent
 # directory, or empty for $TMPDIR or /tmp); before start_muster, `muster` and `store`.
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154  # variables shared with the script that sources this file
 
 progress() { echo "$bench_name: $*" >&2; }
 die() {

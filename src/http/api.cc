@@ -1,5 +1,6 @@
 #include "http/api.h"
 
+#include "documents/verification_page.h"
 #include "http/api_support.h"
 #include "http/enforcement_api.h"
 #include "http/feeds_api.h"
@@ -643,6 +644,49 @@ Result<Response> GetProfile(const RouteRequest&, Registry& registry) {
   return Json(status::ok, body);
 }
 
+// ---- Public verification of a notice (docs/DOCUMENTS.md) ------------------------------------
+
+// The page or JSON answer for a notice's code. Wrong, unknown and tampered codes are outcomes,
+// not errors: the answer is always 200 with what a citizen needs to know.
+Response VerificationResponse(std::string body, std::string_view content_type) {
+  Response response{status::ok, 11};
+  response.set(beast_http::field::content_type, content_type);
+  response.set("Content-Security-Policy", VerificationPageContentSecurityPolicy());
+  response.set(beast_http::field::cache_control, "no-store");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+bool WantsJson(const RouteRequest& request) {
+  auto accept = request.message.find(beast_http::field::accept);
+  return accept != request.message.end() &&
+         accept->value().find("application/json") != std::string_view::npos &&
+         accept->value().find("text/html") == std::string_view::npos;
+}
+
+Result<Response> GetVerification(const RouteRequest& request, Registry& registry) {
+  std::string code = request.path.count("code") ? request.path.at("code") : "";
+  if (code.empty()) {
+    if (auto query = request.query.find("code"); query != request.query.end()) code = query->second;
+  }
+  if (code.empty()) {
+    return VerificationResponse(RenderVerificationFormHtml(), "text/html; charset=utf-8");
+  }
+  KeyRing* key_ring = registry.key_ring();
+  if (key_ring == nullptr) return Unavailable("verify: this server has no key ring loaded");
+  ASSIGN_OR_RETURN(PublicVerification verification,
+                   CheckVerificationCode(registry.connection(), *key_ring, code));
+  if (WantsJson(request)) {
+    return VerificationResponse(json::serialize(VerificationJson(verification)),
+                                "application/json");
+  }
+  return VerificationResponse(RenderVerificationHtml(verification),
+                              "text/html; charset=utf-8");
+}
+
 // ---- Campaign statistics ------------------------------------------------------------------
 
 // Registry-wide counts and a per-day series for the officers' dashboard: aggregates only, no
@@ -802,6 +846,9 @@ Router MakeApiRouter(const Metrics& metrics) {
              });
   router.Add(verb::get, "/openapi.json", E::kInline, A::kPublic, "", ServeOpenApiDocument);
   router.Add(verb::get, "/profile", E::kRegistryWorker, A::kPublic, "", Wrap(GetProfile));
+  router.Add(verb::get, "/verify", E::kRegistryWorker, A::kPublic, "", Wrap(GetVerification));
+  router.Add(verb::get, "/verify/{code}", E::kRegistryWorker, A::kPublic, "",
+             Wrap(GetVerification));
   router.Add(verb::get, "/stats", E::kRegistryWorker, A::kAuthenticated, scope::kPersonRead,
              Wrap(GetStats));
 

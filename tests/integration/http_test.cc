@@ -816,5 +816,28 @@ TEST_F(HttpAccessTest, AgenciesUploadFeedBatchesOnceAndOfficersSeeTheReviewQueue
   ASSERT_EQ(reviews.status, 200u) << reviews.body;
 }
 
+TEST_F(HttpAccessTest, AnyoneCanVerifyASignedNoticeByItsCode) {
+  StartServer();
+  Reply issued = Post("/summonses", Summons(person_), "verify-summons");
+  ASSERT_EQ(issued.status, 201u) << issued.body;
+  Reply summons = Get("/summonses/" + std::to_string(issued.object().at("summons_id").as_int64()));
+  ASSERT_EQ(summons.status, 200u);
+  std::string code = summons.Text("verification_code");
+  ASSERT_FALSE(code.empty()) << summons.body;
+  Reply genuine = Send(bhttp::verb::get, "/verify/" + code, "", "", {{"Accept", "application/json"}});
+  ASSERT_EQ(genuine.status, 200u) << genuine.body;
+  EXPECT_TRUE(genuine.object().at("genuine").as_bool()) << genuine.body;
+  EXPECT_EQ(genuine.object().at("summons").at("office").as_string(), "RYA-01");
+  EXPECT_THAT(genuine.body, ::testing::Not(HasSubstr("Иванов"))) << "initials only";
+  Reply page = Send(bhttp::verb::get, "/verify/" + code, "", "", {{"Accept", "text/html"}});
+  EXPECT_THAT(std::string(page.headers[bhttp::field::content_type]), HasSubstr("text/html"));
+  EXPECT_FALSE(std::string(page.headers["Content-Security-Policy"]).empty());
+  // A typo is told apart from a forgery.
+  std::string typo = code;
+  typo[0] = typo[0] == 'A' ? 'B' : 'A';
+  Reply mistyped = Send(bhttp::verb::get, "/verify/" + typo, "", "", {{"Accept", "application/json"}});
+  EXPECT_FALSE(mistyped.object().at("genuine").as_bool());
+}
+
 }  // namespace
 }  // namespace muster

@@ -831,6 +831,11 @@ TEST_F(OpenApiTest, EveryDocumentedOperationAnswersAsDocumented) {
   Reply document = Call("GET /openapi.json", "/openapi.json", "", "", 200);
   EXPECT_TRUE(document.body == http::OpenApiDocument()) << "GET /openapi.json is not the document";
   Call("GET /profile", "/profile", "", "", 200);
+  Reply form = Call("GET /verify", "/verify", "", "", 200, {{"Accept", "text/html"}});
+  EXPECT_THAT(form.body, ::testing::HasSubstr("never"));
+  Reply unknown = Call("GET /verify/{code}", "/verify/RB2Q-YNPF-0CAV", "", "", 200,
+                       {{"Accept", "application/json"}});
+  EXPECT_FALSE(unknown.json.as_object().at("genuine").as_bool()) << unknown.body;
 
   auto account = identity_->CreateAccount({.kind = access::PrincipalKind::kOfficer,
                                            .login = "new.officer",
