@@ -649,14 +649,11 @@ Result<Response> GetProfile(const RouteRequest&, Registry& registry) {
 // The page or JSON answer for a notice's code. Wrong, unknown and tampered codes are outcomes,
 // not errors: the answer is always 200 with what a citizen needs to know.
 Response VerificationResponse(std::string body, std::string_view content_type) {
-  Response response{status::ok, 11};
-  response.set(beast_http::field::content_type, content_type);
+  Response response = TextResponse(status::ok, content_type, std::move(body));
   response.set("Content-Security-Policy", VerificationPageContentSecurityPolicy());
   response.set(beast_http::field::cache_control, "no-store");
   response.set("Referrer-Policy", "no-referrer");
   response.set("X-Content-Type-Options", "nosniff");
-  response.body() = std::move(body);
-  response.prepare_payload();
   return response;
 }
 

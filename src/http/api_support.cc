@@ -11,6 +11,14 @@ Response Fail(const Status& error) { return ProblemResponse(ProblemFromStatus(er
 
 Response Json(status code, const json::value& body) { return JsonResponse(code, body, 11, true); }
 
+Response TextResponse(status code, std::string_view content_type, std::string body) {
+  Response response{code, 11};
+  response.set(beast_http::field::content_type, content_type);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
 Result<int64_t> PositiveId(std::string_view text, std::string_view field) {
   int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);

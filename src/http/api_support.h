@@ -23,6 +23,8 @@ namespace json = boost::json;
 
 Response Fail(const Status& error);
 Response Json(beast_http::status code, const json::value& body);
+// A body already serialised (NDJSON, HTML, pre-built JSON) with its content type.
+Response TextResponse(beast_http::status code, std::string_view content_type, std::string body);
 
 // "id" path parameters and other ids: positive decimal integers, else 400 naming `field`.
 Result<int64_t> PositiveId(std::string_view text, std::string_view field);

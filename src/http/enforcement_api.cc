@@ -153,19 +153,11 @@ enforcement::CheckContext MakeCheckContext(const RouteRequest& request,
 }
 
 Response NdJson(std::string body) {
-  Response response{status::ok, 11};
-  response.set(beast_http::field::content_type, "application/x-ndjson");
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
+  return TextResponse(status::ok, "application/x-ndjson", std::move(body));
 }
 
 Response JsonText(status code, std::string body) {
-  Response response{code, 11};
-  response.set(beast_http::field::content_type, "application/json");
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
+  return TextResponse(code, "application/json", std::move(body));
 }
 
 // ---- Checks -----------------------------------------------------------------------------------
