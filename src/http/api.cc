@@ -434,6 +434,11 @@ Result<Response> PostSummonsBatch(const RouteRequest& request, Registry& registr
   if (selection.office) RETURN_IF_ERROR(RegionOfOffice(*selection.office, "office").status());
   ASSIGN_OR_RETURN(std::optional<int64_t> min_age, OptionalInt(body, "min_age"));
   ASSIGN_OR_RETURN(std::optional<int64_t> max_age, OptionalInt(body, "max_age"));
+  for (auto [age, field] : {std::pair{min_age, "min_age"}, std::pair{max_age, "max_age"}}) {
+    if (age && (*age < 0 || *age > 150)) {
+      return InvalidArgument(std::string(field) + ": must be an age from 0 to 150");
+    }
+  }
   if (min_age) selection.min_age = static_cast<int>(*min_age);
   if (max_age) selection.max_age = static_cast<int>(*max_age);
   ASSIGN_OR_RETURN(std::optional<int64_t> limit, OptionalInt(body, "limit"));
@@ -512,9 +517,10 @@ Result<Response> PostExcuse(const RouteRequest& request, Registry& registry) {
                         "POST /summonses/{id}/excuses", ""));
   ASSIGN_OR_RETURN(json::object body, BodyObject(request, {"reason", "documents"}));
   ASSIGN_OR_RETURN(std::string reason, RequiredString(body, "reason"));
-  ASSIGN_OR_RETURN(std::optional<std::string> documents, OptionalString(body, "documents"));
-  ASSIGN_OR_RETURN(int64_t excuse_id, registry.FileExcuse(Context(request), summons_id, reason,
-                                                          documents.value_or("")));
+  // The registry records no excuse without the documents it rests on.
+  ASSIGN_OR_RETURN(std::string documents, RequiredString(body, "documents"));
+  ASSIGN_OR_RETURN(int64_t excuse_id,
+                   registry.FileExcuse(Context(request), summons_id, reason, documents));
   return Json(status::created, json::object{{"excuse_id", excuse_id}, {"summons_id", summons_id}});
 }
 
@@ -793,13 +799,15 @@ Response PostCitizenDemoLogin(const RouteRequest& request, Registry*) {
 }
 
 Response PostLogout(const RouteRequest& request, Registry*) {
+  if (request.principal->kind == access::PrincipalKind::kAgency) {
+    return Fail(InvalidArgument(
+        "credentials: an API key is not a session; revoke it with `muster account revoke-key`"));
+  }
   Status revoked = request.identity->RevokeCredential(request.principal->credential_id,
                                                       request.environment->identity_clock->Now());
   if (!revoked.ok()) return Fail(revoked);
-  if (auto token = request.message.find(beast_http::field::authorization);
-      token != request.message.end() && token->value().size() > 7) {
-    request.environment->forget_token(std::string(token->value().substr(7)));
-  }
+  // Whether it came as a header or the cookie: this node stops trusting it at once.
+  request.environment->forget_token(request.token);
   Response response = Json(status::ok, json::object{{"logged_out", true}});
   response.set(beast_http::field::set_cookie,
                "muster_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");

@@ -180,7 +180,8 @@ Status Admit(const RouteRequest& request, std::string_view wanted,
   access::RecordPlace place{location->person_id, location->region, location->office};
   Status allowed = request.principal->Authorize(wanted, place);
   if (!allowed.ok()) {
-    Note(request, location->person_id, fields.empty() ? "change" : "read", resource, fields,
+    bool read = !fields.empty() || request.message.method() == beast_http::verb::get;
+    Note(request, location->person_id, read ? "read" : "change", resource, fields,
          "denied: " + allowed.message());
     return allowed;
   }

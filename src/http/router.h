@@ -59,6 +59,7 @@ struct RouteRequest {
   access::IdentityStore* identity = nullptr;             // kIdentity routes only
   const ApiEnvironment* environment = nullptr;           // never null
   std::string remote;                                    // the client's address
+  std::string token;  // the credential the caller presented (authenticated routes); never logged
 };
 
 enum class Execution {

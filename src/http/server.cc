@@ -451,6 +451,7 @@ asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string
   route_label = route.pattern;
 
   std::optional<access::Principal> principal;
+  std::string presented_token;
   if (route.access == Access::kAuthenticated) {
     std::optional<std::string> token = BearerToken(request);
     if (!token || token->empty()) {
@@ -461,6 +462,7 @@ asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string
     Result<access::Principal> authenticated = co_await Authenticate(*token);
     if (!authenticated.ok()) co_return Unauthorized(authenticated.status());
     principal = std::move(authenticated).value();
+    presented_token = std::move(*token);
   }
   // Per caller: an account's requests share one bucket wherever they come from.
   std::string caller = principal ? "account:" + std::to_string(principal->account_id) : "ip:" + remote;
@@ -482,7 +484,8 @@ asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string
                              .accesses = &accesses,
                              .identity = nullptr,
                              .environment = &environment_,
-                             .remote = remote};
+                             .remote = remote,
+                             .token = std::move(presented_token)};
   for (const auto& parameter : target->params()) {
     route_request.query.emplace(parameter.key, parameter.value);
   }
