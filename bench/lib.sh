@@ -139,6 +139,24 @@ cpu_seconds() {
   awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
 }
 
+# Per-thread CPU ticks of a process ("TID TICKS" lines), to split a run's CPU between the I/O
+# thread(s), the access-journal writer and the rest.
+thread_ticks() {  # PID
+  local task fields
+  for task in /proc/"$1"/task/*; do
+    [[ -r $task/stat ]] || continue
+    read -r -a fields <<<"$(sed 's/.*) //' "$task/stat")"
+    echo "${task##*/} $((fields[11] + fields[12]))"
+  done | sort
+}
+# "37.04, 34.70, 0.29": µs of CPU per request (or per id) of each thread that was busy between
+# two thread_ticks snapshots, busiest first (a tick is 10 ms: short runs are coarse).
+thread_cpu_note() {  # BEFORE_FILE AFTER_FILE REQUESTS
+  join "$1" "$2" | awk -v n="$3" -v hz="$(getconf CLK_TCK)" '
+    { d = $3 - $2; if (d > 0 && n > 0) printf "%.2f\n", 1e6 * d / hz / n }' |
+    sort -rn | paste -sd, | sed 's/,/, /g'
+}
+
 # The server's durable commits during a run: SQLite (WAL, synchronous = FULL) calls fdatasync
 # once per commit, so their number and duration explain the figures. Measured with perf's
 # syscall tracepoints when perf may use them here (root or perf_event_paranoid <= -1);

@@ -7,7 +7,8 @@
 # passed to it, e.g. --persons 100000 --summonses 10000), then muster_pg_bench, the same
 # workloads on a throwaway PostgreSQL server, with the same arguments (less --sqlite3), then
 # muster_micro_bench if it was built, then bench/http_bench.sh (the HTTP API under wrk beside
-# nginx), and tees everything to BUILD_DIR/bench-results.txt.
+# nginx), then bench/checks_bench.sh (measure checks under wrk beside nginx and Redis, and bulk
+# checks), and tees everything to BUILD_DIR/bench-results.txt.
 # Benchmarks are not pass/fail: the script fails only if a benchmark cannot run. See
 # docs/BENCHMARKS.md.
 set -euo pipefail
@@ -80,6 +81,16 @@ echo | tee -a "$results"
 echo "## bench/http_bench.sh" | tee -a "$results"
 if [[ -x "$build_dir/muster" ]]; then
   "$(dirname "$0")/http_bench.sh" "$build_dir" | tee -a "$results"
+else
+  echo "skipped: $build_dir/muster is missing" | tee -a "$results"
+fi
+
+# Measure checks under wrk beside nginx and Redis, and bulk checks (its own demo registry of
+# 200,000 persons; needs wrk, nginx-light, redis-server, redis-tools and curl).
+echo | tee -a "$results"
+echo "## bench/checks_bench.sh" | tee -a "$results"
+if [[ -x "$build_dir/muster" ]]; then
+  "$(dirname "$0")/checks_bench.sh" "$build_dir" | tee -a "$results"
 else
   echo "skipped: $build_dir/muster is missing" | tee -a "$results"
 fi

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/accounts.h"
+#include "app/delivery_commands.h"
 #include "app/demo.h"
 #include "app/document_commands.h"
 #include "app/feed_commands.h"
@@ -502,6 +503,7 @@ int RunCli(int argc, char** argv) {
     } else {
       for (const std::string& gate : explanation->gates) std::printf("gate: %s\n", gate.c_str());
     }
+    for (const std::string& line : explanation->service) std::printf("service: %s\n", line.c_str());
     for (const MeasureExplanation& measure : explanation->measures) {
       std::printf("%s: %s\n", std::string(MeasureKindName(measure.kind)).c_str(), measure.in_force ? "IN FORCE" : "not in force");
       for (const std::string& line : measure.lines) std::printf("    %s\n", line.c_str());
@@ -649,6 +651,8 @@ int RunCli(int argc, char** argv) {
   AddFeedCommands(app, globals.store, globals.actor, exit_code);  // issue 7: app/feed_commands.h
 
   AddDocumentCommands(app, globals.store, globals.key_dir, exit_code);  // issue 6: keys, print
+  AddDeliveryCommands(app, globals.store, globals.actor, globals.idempotency_key,
+                      exit_code);  // issue 6: mail import, consent, notify
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,35 @@ Status PlayDemoCampaign(Registry& registry, const DemoOptions& options,
   auto pick = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
   Instant start = registry.Now();
 
+  // 0. Some citizens consented to notifications by SMS or e-mail (issue 6): they are told of
+  // their summons at issue. A notification never serves.
+  int consents = 0;
+  {
+    ASSIGN_OR_RETURN(Query query, Query::Make(registry.connection(),
+                                              "SELECT person_id FROM persons ORDER BY person_id LIMIT $1"));
+    query.Bind(options.campaign_size * 2);
+    std::vector<PersonId> persons;
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, query.Next());
+      if (!has_row) break;
+      persons.push_back(query.Int(0));
+    }
+    query.Finish();
+    for (PersonId person : persons) {
+      if (pick(12)) {
+        std::string phone = "+7910" + std::to_string(1000000 + person % 9000000);
+        RETURN_IF_ERROR(registry.RecordConsent(Demo("sms-" + std::to_string(person)), person, NotificationChannel::kSms, phone, "consent form signed at the registration office").status());
+        ++consents;
+      }
+      if (pick(6)) {
+        std::string email = "citizen" + std::to_string(person) + "@mail.example";
+        RETURN_IF_ERROR(registry.RecordConsent(Demo("email-" + std::to_string(person)), person, NotificationChannel::kEmail, email, "consent given in the portal").status());
+        ++consents;
+      }
+    }
+  }
+  say(std::to_string(consents) + " consents to notifications by sms or e-mail on record");
+
   // 1. The main batch: portal posting where the person has an account, the register for all.
   Selection selection{.limit = options.campaign_size};
   SummonsRequest request{.purpose = "medical examination and call-up commission", .batch = "demo-main"};
@@ -23,6 +52,16 @@ Status PlayDemoCampaign(Registry& registry, const DemoOptions& options,
   for (const auto& [code, count] : main.refused) refused += " " + code + "=" + std::to_string(count);
   say("issued " + std::to_string(main.issued) + " summonses by portal and register (" +
       std::to_string(main.considered) + " considered; refused by gates:" + refused + ")");
+  if (!main.summons_ids.empty()) {
+    ASSIGN_OR_RETURN(Query code, Query::Make(registry.connection(), "SELECT verification_code, key_id FROM summonses WHERE summons_id = $1"));
+    code.Bind(main.summons_ids.front());
+    ASSIGN_OR_RETURN(bool found, code.Next());
+    if (found) {
+      say("every summons is signed (key " + code.Text(1) + "); summons " + std::to_string(main.summons_ids.front()) +
+          " has verification code " + code.Text(0) + " (check it at /verify)");
+    }
+    code.Finish();
+  }
 
   // 2. Registered mail and in person, for persons in one region.
   Selection mail_selection{.region = "RYA", .limit = 200};
@@ -34,18 +73,34 @@ Status PlayDemoCampaign(Registry& registry, const DemoOptions& options,
   say("issued " + std::to_string(mail_batch.issued) + " by registered mail (RYA) and " +
       std::to_string(person_batch.issued) + " in person (SAK)");
 
-  // 3. Two days later the post office reports; officers hand summonses over in person.
+  // 3. Two days later the post office sends its tracking file (accepted on day 0, then what
+  // happened to each letter); officers hand summonses over in person. Letters that came back or
+  // found nobody bring the register at once; those with no news, after 3 days (the cascade).
   ASSIGN_OR_RETURN(DueRun run, registry.AdvanceTo(start + std::chrono::hours(48)));
   Instant marks_at = registry.Now() - std::chrono::hours(2);
-  int delivered = 0, refused_mail = 0, signed_count = 0, refused_in_person = 0;
+  int delivered = 0, refused_mail = 0, absent = 0, returned = 0, signed_count = 0, refused_in_person = 0;
+  std::string tracking_file = "tracking_number,summons_id,event,at,office\n";
+  std::string accepted_at = FormatInstant(start + std::chrono::hours(5));
   for (SummonsId id : mail_batch.summons_ids) {
-    if (pick(50)) {
-      RETURN_IF_ERROR(registry.RecordServiceMark(Demo("mail-" + std::to_string(id)), id, Channel::kRegisteredMail, "delivered", marks_at, "postal tracking: handed to addressee").status());
-      ++delivered;
-    } else if (pick(30)) {
-      RETURN_IF_ERROR(registry.RecordServiceMark(Demo("mail-" + std::to_string(id)), id, Channel::kRegisteredMail, "refused", marks_at, "postal tracking: addressee refused").status());
-      ++refused_mail;
-    }
+    std::string tracking = std::to_string(80080000000000 + id);
+    tracking_file += tracking + "," + std::to_string(id) + ",accepted," + accepted_at + ",390000\n";
+    int roll = static_cast<int>(random() % 100);
+    std::string event = roll < 50 ? "delivered" : roll < 65 ? "refused" : roll < 75 ? "addressee_absent" : roll < 80 ? "returned" : "";
+    if (event.empty()) continue;
+    tracking_file += tracking + ",," + event + "," + FormatInstant(marks_at) + ",390023\n";
+    delivered += event == "delivered";
+    refused_mail += event == "refused";
+    absent += event == "addressee_absent";
+    returned += event == "returned";
+  }
+  ASSIGN_OR_RETURN(PostalImportReport imported, registry.ImportPostalTracking(Demo("post-day-2"), tracking_file, PostalFormat::kCsv));
+  say("postal tracking file: " + std::to_string(imported.lines) + " lines, " + std::to_string(imported.recorded) +
+      " recorded, " + std::to_string(imported.served) + " served a summons, " + std::to_string(imported.errors.size()) + " refused");
+  // Some citizens open their summons on the portal: evidence, not service.
+  int views = 0;
+  for (SummonsId id : main.summons_ids) {
+    if (!pick(40)) continue;
+    if (registry.RecordFirstView(Demo("view-" + std::to_string(id)), id, marks_at, "portal session").ok()) ++views;
   }
   for (SummonsId id : person_batch.summons_ids) {
     if (pick(60)) {
@@ -57,7 +112,9 @@ Status PlayDemoCampaign(Registry& registry, const DemoOptions& options,
     }
   }
   say("mail: " + std::to_string(delivered) + " delivered, " + std::to_string(refused_mail) +
-      " refused; in person: " + std::to_string(signed_count) + " signed, " +
+      " refused, " + std::to_string(absent) + " addressee absent, " + std::to_string(returned) +
+      " returned (the register follows those at once); portal: " + std::to_string(views) +
+      " first views; in person: " + std::to_string(signed_count) + " signed, " +
       std::to_string(refused_in_person) + " refused");
 
   // 4. Nine days on: register postings are deemed served.

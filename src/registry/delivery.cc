@@ -450,18 +450,15 @@ Result<PostalImportReport> Registry::ImportPostalTracking(const CommandContext& 
     }
   }
   std::map<std::string, std::optional<SummonsId>> stored;
-  {
+  for (const PostalEvent& event : file.events) {
+    if (event.tracking_number.empty() || stored.contains(event.tracking_number)) continue;
     ASSIGN_OR_RETURN(Query query,
                      Query::Make(*connection_,
                                  "SELECT summons_id FROM service_attempts WHERE reference = $1 "
                                  "AND channel = 'registered_mail' ORDER BY attempt_id LIMIT 1"));
-    for (const PostalEvent& event : file.events) {
-      if (event.tracking_number.empty() || stored.contains(event.tracking_number)) continue;
-      query.Bind(event.tracking_number);
-      ASSIGN_OR_RETURN(bool found, query.Next());
-      stored[event.tracking_number] = found ? std::optional<SummonsId>(query.Int(0)) : std::nullopt;
-      query.Finish();
-    }
+    query.Bind(event.tracking_number);
+    ASSIGN_OR_RETURN(bool found, query.Next());
+    stored[event.tracking_number] = found ? std::optional<SummonsId>(query.Int(0)) : std::nullopt;
   }
   std::vector<PostalEvent> ready;
   for (size_t i = 0; i < file.events.size(); ++i) {

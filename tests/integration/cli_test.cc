@@ -230,6 +230,48 @@ TEST_F(CliTest, SummonsesAreSignedPrintedAndRefusedWithoutAKey) {
   EXPECT_EQ(Muster({"stats"}).output, before.output) << "a refused issue changes nothing";
 }
 
+// The delivery channels from the command line: a postal tracking file (good lines recorded,
+// bad ones reported by line, a re-import changes nothing), consent and notifications, and
+// `explain` naming the service event.
+TEST_F(CliTest, MailImportConsentAndNotificationsFromTheCommandLine) {
+  InitWithPopulation();
+  std::string snils = FirstSnils();
+  Outcome issue = Muster({"issue", "--person", "snils:" + snils, "--channels", "registered_mail"});
+  ASSERT_EQ(issue.exit_code, 0) << issue.output;
+  ASSERT_EQ(Muster({"advance", "--days", "2"}).exit_code, 0);
+  std::string file = dir_.File("tracking.csv");
+  std::ofstream(file) << "tracking_number,summons_id,event,at,office\n"
+                         "80080012345678,1,accepted,2026-04-01T15:10:00+03:00,390000\n"
+                         "80080012345678,,delivered,2026-04-02T11:02:00+03:00,390023\n"
+                         "80080099999999,,delivered,2026-04-02T11:02:00+03:00,390023\n";
+  Outcome imported = Muster({"mail", "import", "--file", file});
+  EXPECT_EQ(imported.exit_code, 2) << "refused lines make the exit code say so: " << imported.output;
+  EXPECT_THAT(imported.output, HasSubstr("3 lines: 2 recorded (1 served a summons), 0 already on record, 1 refused"));
+  EXPECT_THAT(imported.output, HasSubstr("line 4: tracking_number: 80080099999999 is linked to no summons"));
+  Outcome again = Muster({"mail", "import", "--file", file, "--json"});
+  EXPECT_THAT(again.output, HasSubstr("\"recorded\":0,\"duplicates\":2"));
+
+  Outcome explain = Muster({"explain", "snils:" + snils});
+  ASSERT_EQ(explain.exit_code, 0) << explain.output;
+  EXPECT_THAT(explain.output, HasSubstr("by registered_mail delivered"));
+  EXPECT_THAT(explain.output, HasSubstr("the earliest legally valid service event"));
+
+  Outcome refused = Muster({"notify", "--summons", "1", "--channel", "sms", "--evidence", "gw 1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("has not consented to notifications by sms"));
+  Outcome consent = Muster({"consent", "record", "--person", "snils:" + snils, "--channel", "sms",
+                            "--address", "+7 910 123-45-67", "--evidence", "form 12"});
+  ASSERT_EQ(consent.exit_code, 0) << consent.output;
+  Outcome notify = Muster({"notify", "--summons", "1", "--channel", "sms", "--evidence", "gw 1"});
+  ASSERT_EQ(notify.exit_code, 0) << notify.output;
+  EXPECT_THAT(notify.output, HasSubstr("(not service)"));
+  ASSERT_EQ(Muster({"consent", "withdraw", "--person", "snils:" + snils, "--channel", "sms",
+                    "--evidence", "letter"}).exit_code, 0);
+  Outcome list = Muster({"consent", "list", "--person", "snils:" + snils});
+  EXPECT_THAT(list.output, HasSubstr("+79101234567"));
+  EXPECT_THAT(list.output, HasSubstr("withdrawn"));
+}
+
 TEST_F(CliTest, AccountsAreCreatedKeyedListedAndRevoked) {
   InitWithPopulation();
   setenv("MUSTER_PASSWORD", "a long enough password", 1);

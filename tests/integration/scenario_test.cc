@@ -1942,7 +1942,8 @@ TEST(ScenarioFilesTest, EveryRuleOfEveryShippedProfileHasAScenario) {
     auto profile = LoadProfile(profile_id, testing::SourceDir() / "profiles");
     ASSERT_TRUE(profile.ok()) << profile.status().ToString();
     std::vector<std::string> rule_ids = {
-        profile->summons_rule.rule_id,
+        profile->summons_rule.rule_id,   profile->notification_rule.rule_id,
+        profile->cascade.rule.rule_id,
         profile->liability_rule.rule_id, profile->appearance_rule.rule_id,
         profile->lifting_rule.rule_id,   profile->objection_rule.rule_id,
         profile->excuse_rule.rule_id,    profile->deferment_rule.rule_id,

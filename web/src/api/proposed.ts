@@ -123,5 +123,5 @@ export interface PersonCardExtras {
   attributes?: Attribute[];
 }
 export interface SummonsExtras {
-  verification_code?: string;
+  verification_code?: string | null;
 }
