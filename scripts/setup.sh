@@ -16,7 +16,7 @@ packages=(
   # tools the tests use on Muster's output: PDF text and pages, QR decoding
   poppler-utils zbar-tools
   # peers for the benchmarks in bench/
-  sqlite3 wrk nginx-light redis-server redis-tools
+  sqlite3 wrk nginx-light redis-server redis-tools curl
   # PostgreSQL: libpq for the engine; the server for the throwaway test server and the bench peer
   libpq-dev postgresql
   # headless browser for the web front end's end-to-end tests (web/e2e, driven by playwright-core)

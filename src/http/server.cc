@@ -4,6 +4,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -291,17 +292,26 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
 
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(options_.header_limit);
-    parser.body_limit(options_.body_limit);
+    // The header first, under the largest limit any route has: Beast checks a declared
+    // Content-Length while it reads the header, before the route (and its limit) is known.
+    parser.body_limit(std::max({options_.body_limit, options_.bulk_body_limit,
+                                options_.feed_body_limit}));
+    uint64_t body_limit = options_.body_limit;
     transport.expires_after(options_.read_timeout);
-    // The header first: the body limit depends on the route (bulk checks carry 100,000 ids).
     co_await beast_http::async_read_header(stream, buffer, parser,
                                            asio::redirect_error(asio::use_awaitable, error));
     if (!error && !parser.is_done()) {
+      // The route's own limit: bulk checks carry 100,000 ids, feeds an agency's batch.
       std::string_view path = parser.get().target();
-      if (path == "/checks/bulk") parser.body_limit(options_.bulk_body_limit);
-      if (path.starts_with("/feeds/")) parser.body_limit(options_.feed_body_limit);
-      co_await beast_http::async_read(stream, buffer, parser,
-                                      asio::redirect_error(asio::use_awaitable, error));
+      if (path == "/checks/bulk") body_limit = options_.bulk_body_limit;
+      if (path.starts_with("/feeds/")) body_limit = options_.feed_body_limit;
+      if (parser.content_length() && *parser.content_length() > body_limit) {
+        error = beast_http::error::body_limit;  // refused before a byte of the body is read
+      } else {
+        parser.body_limit(body_limit);  // a chunked body is counted as it arrives
+        co_await beast_http::async_read(stream, buffer, parser,
+                                        asio::redirect_error(asio::use_awaitable, error));
+      }
     }
     SteadyClock::time_point started = SteadyClock::now();
     std::string route_label = "unmatched";
@@ -311,7 +321,7 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
       // Answer what a client can act on; a timeout or a closed connection gets no answer.
       std::optional<Problem> problem;
       if (error == beast_http::error::body_limit) {
-        problem = PayloadTooLarge(options_.body_limit);
+        problem = PayloadTooLarge(body_limit);
       } else if (error == beast_http::error::header_limit) {
         problem = HeadersTooLarge();
       } else if (error.category() ==

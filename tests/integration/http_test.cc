@@ -839,5 +839,20 @@ TEST_F(HttpAccessTest, AnyoneCanVerifyASignedNoticeByItsCode) {
   EXPECT_FALSE(mistyped.object().at("genuine").as_bool());
 }
 
+TEST_F(HttpAccessTest, BulkChecksAndFeedsTakeBodiesLargerThanTheDefaultLimit) {
+  StartServer();
+  std::string border = MakeAgency(*identity_, clock_.Now(), "border.service", "border");
+  std::string ids;
+  for (int i = 0; i < 20000; ++i) ids += std::to_string(person_) + "\n";  // ~40 KiB… and more
+  while (ids.size() < 100 * 1024) ids += std::to_string(person_) + "\n";
+  Reply bulk = Send(bhttp::verb::post, "/checks/bulk", ids, border);
+  ASSERT_EQ(bulk.status, 200u) << bulk.body.substr(0, 300);
+  EXPECT_THAT(bulk.body, HasSubstr("\"summary\""));
+  // Other routes keep the default limit, refused from the declared length alone.
+  std::string big(100 * 1024, ' ');
+  ExpectProblem(Send(bhttp::verb::post, "/summonses", big, officer_), 413,
+                "/problems/payload-too-large");
+}
+
 }  // namespace
 }  // namespace muster
