@@ -4,13 +4,27 @@
 //
 //   muster_feeds_bench [--persons N] [--records N] [--unidentified F] [--seed N]
 //                      [--chunk N] [--format jsonl|csv|mixed] [--dir PATH] [--keep]
+//                      [--base PATH] [--sqlite3 PATH]
 //
 // Targets (issue 7): at least 100,000 records/s end to end; precision >= 0.995 and recall >=
 // 0.98 of linking on the generated truth.
+//
+// The peer, in the same run: the `sqlite3` shell's `.import --csv` of the same records into
+// plain tables (one per agency, no keys), the JSON Lines batches written as CSV first
+// (untimed). Only the sqlite3 child is timed, from spawn to exit.
+//
+// `--base PATH` keeps the population between runs: if PATH exists the store starts as a copy
+// of it, otherwise the population is loaded and PATH written (a 1,000,000-person load takes
+// about a minute; the copy a second).
 #include <CLI/CLI.hpp>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "app/population_loader.h"
@@ -35,7 +49,112 @@ struct Options {
   std::string format = "mixed";
   std::string dir;
   bool keep = false;
+  std::string base;
+  std::string sqlite3 = "sqlite3";
 };
+
+// Runs `argv` and waits for it; returns its wall time in seconds.
+Result<double> RunChild(const std::vector<std::string>& argv) {
+  std::vector<char*> raw;
+  for (const std::string& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
+  raw.push_back(nullptr);
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  int spawn_error = posix_spawnp(&pid, raw[0], nullptr, nullptr, raw.data(), environ);
+  if (spawn_error != 0) {
+    return Unavailable("cannot run " + argv[0] + ": " + std::strerror(spawn_error) +
+                       " (install the Debian package sqlite3)");
+  }
+  int wait_status = 0;
+  if (waitpid(pid, &wait_status, 0) != pid) return Internal("waitpid failed for " + argv[0]);
+  double seconds = bench::SecondsSince(start);
+  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+    return Internal(argv[0] + " failed (wait status " + std::to_string(wait_status) + ")");
+  }
+  return seconds;
+}
+
+// RFC 4180 field: quoted when it holds a comma, quote or line break.
+void AppendCsvField(std::string& out, std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(value);
+    return;
+  }
+  out.push_back('"');
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+// The batch as CSV with the agency's columns: CSV batches as they are, JSON Lines rewritten.
+Result<std::string> BatchAsCsv(const feeds::SyntheticFeed& batch) {
+  if (batch.format == FeedFormat::kCsv) return batch.bytes;
+  std::vector<std::string_view> fields = feeds::AgencyFields(batch.agency);
+  std::string out;
+  out.reserve(batch.bytes.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(fields[i]);
+  }
+  out.push_back('\n');
+  size_t pos = 0;
+  while (pos < batch.bytes.size()) {
+    size_t end = batch.bytes.find('\n', pos);
+    if (end == std::string::npos) end = batch.bytes.size();
+    std::string_view line(batch.bytes.data() + pos, end - pos);
+    pos = end + 1;
+    if (line.empty()) continue;
+    std::error_code error;
+    boost::json::value value = boost::json::parse(line, error);
+    if (error || !value.is_object()) return Internal("peer: a JSON Lines record is not an object");
+    const boost::json::object& object = value.get_object();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      const boost::json::value* field = object.if_contains(fields[i]);
+      if (field != nullptr && field->is_string()) AppendCsvField(out, field->get_string());
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+struct PeerResult {
+  double seconds = 0;
+  int64_t rows = 0;
+};
+
+// `sqlite3 .import --csv` of every batch into a plain table per agency, with the settings
+// Muster's store uses (WAL, synchronous = FULL, 64 MiB cache).
+Result<PeerResult> ImportPeer(const Options& options, const std::filesystem::path& dir,
+                              const std::vector<feeds::SyntheticFeed>& batches) {
+  std::filesystem::path database = dir / "peer.db";
+  std::filesystem::remove(database);
+  std::string script =
+      "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -65536;\n";
+  int64_t rows = 0;
+  int index = 0;
+  for (const feeds::SyntheticFeed& batch : batches) {
+    ASSIGN_OR_RETURN(std::string csv, BatchAsCsv(batch));
+    std::filesystem::path file = dir / ("peer-" + std::to_string(index++) + ".csv");
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << csv;
+    out.close();
+    if (!out) return Internal("peer: cannot write " + file.string());
+    rows += static_cast<int64_t>(batch.lines.size());
+    script += ".import --csv '" + file.string() + "' feed_" +
+              std::string(feeds::AgencyName(batch.agency)) + "\n";
+  }
+  std::filesystem::path script_path = dir / "peer.sql";
+  {
+    std::ofstream out(script_path, std::ios::trunc);
+    out << script;
+  }
+  ASSIGN_OR_RETURN(double seconds, RunChild({options.sqlite3, "-batch", "-bail", database.string(),
+                                             ".read '" + script_path.string() + "'"}));
+  return PeerResult{.seconds = seconds, .rows = rows};
+}
 
 void PrintQuality(const char* title, feeds::LinkQuality quality) {
   feeds::FinishQuality(quality);
@@ -68,10 +187,16 @@ int Run(const Options& options) {
   };
   auto profile = bench::ReadProfile("ru-127fz");
   if (!profile.ok()) return fail(profile.status());
-  auto connection = OpenStore("sqlite:" + (dir / "feeds.db").string(), OpenMode::kCreate);
+  std::filesystem::path store = dir / "feeds.db";
+  bool from_base = !options.base.empty() && std::filesystem::exists(options.base);
+  if (from_base) {
+    std::filesystem::copy_file(options.base, store, std::filesystem::copy_options::overwrite_existing);
+  }
+  auto connection = OpenStore("sqlite:" + store.string(), from_base ? OpenMode::kExisting : OpenMode::kCreate);
   if (!connection.ok()) return fail(connection.status());
   auto start = ParseInstant("2026-04-01T09:00:00+03:00", "start");
-  auto registry = Registry::Create(std::move(connection).value(), *profile, "ru-127fz.toml", *start);
+  auto registry = from_base ? Registry::Open(std::move(connection).value())
+                            : Registry::Create(std::move(connection).value(), *profile, "ru-127fz.toml", *start);
   if (!registry.ok()) return fail(registry.status());
   Registry& reg = **registry;
 
@@ -81,9 +206,26 @@ int Run(const Options& options) {
               bench::Thousands(static_cast<double>(options.records)).c_str(), options.unidentified * 100,
               options.format.c_str(), bench::Thousands(static_cast<double>(options.chunk)).c_str());
   auto setup = std::chrono::steady_clock::now();
-  auto loaded = LoadSyntheticPopulation(reg, {.count = options.persons, .seed = options.seed}, {});
-  if (!loaded.ok()) return fail(loaded.status());
-  std::printf("population loaded in %.1f s\n", bench::SecondsSince(setup));
+  if (from_base) {
+    auto stats = reg.Stats();
+    if (!stats.ok()) return fail(stats.status());
+    if (stats->persons != options.persons) {
+      return fail(InvalidArgument("base: " + options.base + " holds " + std::to_string(stats->persons) +
+                                  " persons, not " + std::to_string(options.persons)));
+    }
+    std::printf("population copied from %s in %.1f s\n", options.base.c_str(), bench::SecondsSince(setup));
+  } else {
+    auto loaded = LoadSyntheticPopulation(reg, {.count = options.persons, .seed = options.seed}, {});
+    if (!loaded.ok()) return fail(loaded.status());
+    std::printf("population loaded in %.1f s\n", bench::SecondsSince(setup));
+    if (!options.base.empty()) {
+      // Checkpointed first, so that the file alone is the whole store.
+      Status checkpoint = reg.connection().Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+      if (!checkpoint.ok()) return fail(checkpoint);
+      std::filesystem::copy_file(store, options.base, std::filesystem::copy_options::overwrite_existing);
+      std::printf("population kept in %s\n", options.base.c_str());
+    }
+  }
 
   auto base = feeds::LoadBasePersons(reg.connection(), options.persons);
   if (!base.ok()) return fail(base.status());
@@ -103,7 +245,10 @@ int Run(const Options& options) {
     bytes += batches.back().bytes.size();
     ++index;
   }
-  std::printf("feeds generated: %zu batches, %s\n\n", batches.size(), bench::MiB(static_cast<double>(bytes)).c_str());
+  std::printf("feeds generated: %zu batches, %s\n", batches.size(), bench::MiB(static_cast<double>(bytes)).c_str());
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) == 3) std::printf("load average before the feeds: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  std::printf("\n");
 
   auto weights = feeds::LoadMatchWeights(feeds::DefaultWeightsPath());
   if (!weights.ok()) return fail(weights.status());
@@ -145,9 +290,11 @@ int Run(const Options& options) {
   }
   bench::CpuTime cpu = bench::ProcessCpuTime() - cpu_start;
   double rate = total_records / total_seconds;
-  std::printf("%-12s %-6s %10s %8.2f %12s   (target 100,000: %s; CPU user %.1f s, system %.1f s)\n\n",
+  std::printf("%-12s %-6s %10s %8.2f %12s   (target 100,000: %s; CPU user %.1f s, system %.1f s: "
+              "%s records per CPU-second)\n\n",
               "all", "", bench::Thousands(static_cast<double>(total_records)).c_str(), total_seconds,
-              bench::Thousands(rate).c_str(), rate >= 100000 ? "met" : "NOT met", cpu.user, cpu.system);
+              bench::Thousands(rate).c_str(), rate >= 100000 ? "met" : "NOT met", cpu.user, cpu.system,
+              bench::Thousands(total_records / cpu.total()).c_str());
   std::printf("%-22s %10s %9s %9s %9s %8s %9s %9s %8s\n", "quality", "records", "linked", "created",
               "review", "rejected", "precision", "recall", "F1");
   PrintQuality("all records", all);
@@ -162,6 +309,17 @@ int Run(const Options& options) {
     std::printf("registry: %s persons, %s events\n", bench::Thousands(static_cast<double>(stats->persons)).c_str(),
                 bench::Thousands(static_cast<double>(stats->events)).c_str());
   }
+  auto peer = ImportPeer(options, dir, batches);
+  if (!peer.ok()) {
+    std::printf("\npeer: %s\n", peer.status().ToString().c_str());
+  } else {
+    double peer_rate = peer->rows / peer->seconds;
+    std::printf("\npeer: sqlite3 .import --csv of the same %s records into plain tables: %.2f s, %s "
+                "records/s; Muster / peer = %.2fx\n",
+                bench::Thousands(static_cast<double>(peer->rows)).c_str(), peer->seconds,
+                bench::Thousands(peer_rate).c_str(), rate / peer_rate);
+  }
+  if (getloadavg(load, 3) == 3) std::printf("load average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
   cleanup();
   return 0;
 }
@@ -180,6 +338,8 @@ int main(int argc, char** argv) {
   app.add_option("--format", options.format)->check(CLI::IsMember({"jsonl", "csv", "mixed"}))->capture_default_str();
   app.add_option("--dir", options.dir, "where the store goes (default: a temporary directory)");
   app.add_flag("--keep", options.keep, "keep the store");
+  app.add_option("--base", options.base, "a population store to start from (written if missing)");
+  app.add_option("--sqlite3", options.sqlite3, "the sqlite3 shell for the .import peer")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return muster::Run(options);
 }

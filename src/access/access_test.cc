@@ -267,5 +267,153 @@ TEST_F(IdentityStoreTest, JournalChainsEntriesAndFindsTampering) {
   EXPECT_EQ(check->first_bad_entry, 40);
 }
 
+// A bulk check is one packed entry; each person of it sees their own line — whether or not the
+// background indexer has reached the entry — and no one else's.
+TEST_F(IdentityStoreTest, PackedEntriesReachEachPersonBeforeAndAfterIndexing) {
+  PackedPersons persons;
+  persons.Add(11, "clear", "clear");
+  persons.Add(12, "in force: exit", "clear");
+  persons.Add(11, "clear", "clear");  // named twice in one request
+  EXPECT_EQ(persons.size(), 3u);
+  AccessEntry bulk{.at = now_, .account_id = 5, .actor = "agency:border", .actor_kind = "agency",
+                   .action = "check", .resource = "POST /checks/bulk", .fields = "exit",
+                   .purpose = "border crossing", .outcome = "clear", .detail = persons.Take()};
+  AccessEntry single{.at = now_, .account_id = 1, .actor = "officer:petrova",
+                     .actor_kind = "officer", .person_id = 12, .action = "read",
+                     .resource = "GET /persons/{id}", .fields = "card", .purpose = "",
+                     .outcome = "ok"};
+  ASSERT_TRUE(AppendAccessEntries(*connection_, {single, bulk}).ok());
+
+  auto expect_views = [&](const char* when) {
+    SCOPED_TRACE(when);
+    auto of_twelve = ReadAccessesOfPerson(*connection_, 12, 100);
+    ASSERT_TRUE(of_twelve.ok()) << of_twelve.status().ToString();
+    ASSERT_EQ(of_twelve->size(), 2u);
+    EXPECT_EQ(of_twelve->at(0).entry.outcome, "in force: exit");
+    EXPECT_EQ(of_twelve->at(0).entry.actor, "agency:border");
+    EXPECT_TRUE(of_twelve->at(0).entry.detail.empty()) << "nobody sees the others of a bulk";
+    EXPECT_EQ(of_twelve->at(1).entry.action, "read");
+    auto of_eleven = ReadAccessesOfPerson(*connection_, 11, 100);
+    ASSERT_TRUE(of_eleven.ok());
+    ASSERT_EQ(of_eleven->size(), 1u);
+    EXPECT_EQ(of_eleven->at(0).entry.outcome, "clear");
+    auto of_thirteen = ReadAccessesOfPerson(*connection_, 13, 100);
+    ASSERT_TRUE(of_thirteen.ok());
+    EXPECT_TRUE(of_thirteen->empty());
+    auto paged = ReadAccessesOfPerson(*connection_, 12, 1, of_twelve->at(0).entry_id);
+    ASSERT_TRUE(paged.ok());
+    ASSERT_EQ(paged->size(), 1u);
+    EXPECT_EQ(paged->at(0).entry.action, "read");
+  };
+  expect_views("not indexed yet");
+  auto indexed = IndexAccessJournal(*connection_, 1);  // one entry's worth at a time
+  ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+  EXPECT_EQ(*indexed, 1);
+  expect_views("half indexed");
+  indexed = IndexAccessJournal(*connection_);
+  ASSERT_TRUE(indexed.ok());
+  EXPECT_EQ(*indexed, 1);
+  indexed = IndexAccessJournal(*connection_);
+  ASSERT_TRUE(indexed.ok());
+  EXPECT_EQ(*indexed, 0) << "caught up";
+  expect_views("indexed");
+
+  // The packed persons are under the hash like every other field.
+  auto check = VerifyAccessJournal(*connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_FALSE(check->first_bad_entry);
+  ASSERT_TRUE(ExecuteSql(*connection_, "UPDATE access_journal SET detail = '11\n' WHERE entry_id = 2")
+                  .ok());
+  check = VerifyAccessJournal(*connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->first_bad_entry, 2);
+}
+
+// With a sync interval, commits do not each wait for stable storage, but a sync follows within
+// the interval even when nothing more arrives; the indexer thread catches up by itself.
+TEST_F(IdentityStoreTest, JournalSyncsWithinTheIntervalAndIndexesBehind) {
+  auto url = testing::StoreUrl(dir_, "identity");
+  auto connect = [&] { return OpenStore(url, OpenMode::kExisting); };
+  EXPECT_FALSE(AccessJournal::Start(connect, {.sync_interval = std::chrono::milliseconds(-1)}).ok());
+  auto journal = AccessJournal::Start(connect, {.sync_interval = std::chrono::milliseconds(20)});
+  ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+  for (int i = 0; i < 30; ++i) {
+    AccessEntry entry{.at = now_, .account_id = 1, .actor = "officer:petrova",
+                      .actor_kind = "officer", .person_id = 21, .action = "read",
+                      .resource = "GET /persons/{id}", .fields = "card", .purpose = "",
+                      .outcome = "ok"};
+    ASSERT_TRUE((*journal)->AppendAndWait({entry}).ok());
+  }
+  // Wait (bounded) for the idle sync and the index; neither is timed, only awaited.
+  auto indexed_through = [&]() -> int64_t {
+    auto head = Query::Make(*connection_, "SELECT indexed_through FROM access_journal_index_head");
+    if (!head.ok()) return -1;
+    auto found = head->Next();
+    if (!found.ok() || !*found) return -1;
+    return head->Int(0);
+  };
+  for (int i = 0; i < 500 && indexed_through() < 30; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(indexed_through(), 30);
+  for (int i = 0; i < 500 && (*journal)->syncs() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE((*journal)->syncs(), 1);
+  EXPECT_EQ((*journal)->entries_written(), 30);
+  journal->reset();  // stops both threads after a final sync
+  auto of_person = ReadAccessesOfPerson(*connection_, 21, 100);
+  ASSERT_TRUE(of_person.ok());
+  EXPECT_EQ(of_person->size(), 30u);
+  auto check = VerifyAccessJournal(*connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->entries, 30);
+  EXPECT_FALSE(check->first_bad_entry);
+}
+
+// The checks of one group commit by one agency, in one second, for one purpose are one chained
+// row; every person still finds their own check and answer.
+TEST_F(IdentityStoreTest, ChecksOfOneCommitArePackedIntoOneEntry) {
+  std::vector<AccessEntry> entries;
+  for (PersonId person : {31, 32, 33}) {
+    entries.push_back({.at = now_, .account_id = 5, .actor = "agency:border",
+                       .actor_kind = "agency", .person_id = person, .action = "check",
+                       .resource = "GET /checks/persons/{id}", .fields = "exit",
+                       .purpose = "border crossing",
+                       .outcome = person == 32 ? "in force: exit" : "clear"});
+  }
+  entries.push_back({.at = now_, .account_id = 1, .actor = "officer:petrova",
+                     .actor_kind = "officer", .person_id = 31, .action = "read",
+                     .resource = "GET /persons/{id}", .fields = "card", .outcome = "ok"});
+  AccessEntry other_purpose = entries[0];
+  other_purpose.purpose = "customs";
+  entries.push_back(other_purpose);
+  ASSERT_TRUE(AppendAccessEntries(*connection_, entries).ok());
+  auto rows = Query::Make(*connection_, "SELECT COUNT(*) FROM access_journal");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_TRUE(rows->Next().ok());
+  EXPECT_EQ(rows->Int(0), 3) << "three checks packed, the read, the other purpose";
+  rows->Finish();
+  auto of_32 = ReadAccessesOfPerson(*connection_, 32, 10);
+  ASSERT_TRUE(of_32.ok());
+  ASSERT_EQ(of_32->size(), 1u);
+  EXPECT_EQ(of_32->at(0).entry.outcome, "in force: exit");
+  EXPECT_EQ(of_32->at(0).entry.resource, "GET /checks/persons/{id}");
+  auto of_31 = ReadAccessesOfPerson(*connection_, 31, 10);
+  ASSERT_TRUE(of_31.ok());
+  ASSERT_EQ(of_31->size(), 3u);
+  EXPECT_EQ(of_31->at(0).entry.purpose, "customs");
+  EXPECT_EQ(of_31->at(1).entry.action, "read");
+  EXPECT_EQ(of_31->at(2).entry.outcome, "clear");
+  ASSERT_TRUE(IndexAccessJournal(*connection_).ok());
+  auto indexed_31 = ReadAccessesOfPerson(*connection_, 31, 10);
+  ASSERT_TRUE(indexed_31.ok());
+  ASSERT_EQ(indexed_31->size(), 3u);
+  EXPECT_EQ(indexed_31->at(2).entry.outcome, "clear");
+  auto check = VerifyAccessJournal(*connection_);
+  ASSERT_TRUE(check.ok());
+  EXPECT_FALSE(check->first_bad_entry);
+}
+
 }  // namespace
 }  // namespace muster::access

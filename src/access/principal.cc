@@ -13,14 +13,17 @@ const std::vector<std::string_view>& AllScopes() {
       scope::kExcuseDecide,  scope::kObjectionFile,    scope::kObjectionDecide,
       scope::kGroundGrant,   scope::kFitnessDecide,    scope::kMeasureLift,
       scope::kMeasureCheck,  scope::kReviewMatch,      scope::kFeedUpload,
-      scope::kAuditRead,     scope::kDocumentPrint};
+      scope::kAuditRead,     scope::kDocumentPrint,    scope::kMailTracking,
+      scope::kConsentRecord, scope::kNotificationRecord};
   return scopes;
 }
 
 bool CitizenMayOnOwnRecord(std::string_view scope) {
-  // Reading their record, the reads of it (audit), and filing excuses and objections.
+  // Reading their record, the reads of it (audit), filing excuses and objections, and giving
+  // or withdrawing their consent to notifications (152-FZ art. 9: the data subject's own act).
   return scope == scope::kPersonRead || scope == scope::kExcuseFile ||
-         scope == scope::kObjectionFile || scope == scope::kAuditRead;
+         scope == scope::kObjectionFile || scope == scope::kAuditRead ||
+         scope == scope::kConsentRecord;
 }
 
 std::string_view PrincipalKindName(PrincipalKind kind) {

@@ -39,6 +39,12 @@ inline constexpr std::string_view kReviewMatch = "review.match";
 inline constexpr std::string_view kFeedUpload = "feed.upload";
 inline constexpr std::string_view kAuditRead = "audit.read";
 inline constexpr std::string_view kDocumentPrint = "document.print";
+// Delivery channels (issue 6, docs/DOCUMENTS.md): the postal operator's tracking events (an
+// `all` grant: a file names summonses anywhere), consent to notifications by sms and e-mail,
+// and the notifications themselves (never service, so apart from service.record).
+inline constexpr std::string_view kMailTracking = "mail.tracking";
+inline constexpr std::string_view kConsentRecord = "consent.record";
+inline constexpr std::string_view kNotificationRecord = "notification.record";
 }  // namespace scope
 
 // Every scope, for validation and documentation.

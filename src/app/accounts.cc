@@ -74,7 +74,8 @@ std::vector<Grant> OfficerGrants(const Jurisdiction& where) {
         access::scope::kExcuseFile, access::scope::kExcuseDecide, access::scope::kObjectionFile,
         access::scope::kObjectionDecide, access::scope::kGroundGrant,
         access::scope::kFitnessDecide, access::scope::kMeasureLift, access::scope::kReviewMatch,
-        access::scope::kDocumentPrint}) {
+        access::scope::kDocumentPrint, access::scope::kConsentRecord,
+        access::scope::kNotificationRecord}) {
     grants.push_back({std::string(scope), where});
   }
   return grants;

@@ -549,6 +549,7 @@ int RunCli(int argc, char** argv) {
   std::string tls_key;
   double rate_limit = 100;
   double rate_burst = 200;
+  int journal_sync_ms = 50;
   auto* serve = app.add_subcommand("serve", "serve the HTTP API until SIGINT or SIGTERM (docs/HTTP.md)");
   serve->add_option("--listen", listen, "ADDRESS:PORT to listen on (port 0: any free port)")->capture_default_str();
   serve->add_option("--threads", io_threads, "I/O threads (database work runs on one worker)")->capture_default_str();
@@ -558,11 +559,17 @@ int RunCli(int argc, char** argv) {
   serve->add_flag("--demo-logins", demo_logins, "enable citizen demo login by SNILS (demo registries only)");
   serve->add_option("--rate-limit", rate_limit, "requests per second per caller (0: no limit)")->capture_default_str();
   serve->add_option("--rate-burst", rate_burst, "burst per caller")->capture_default_str();
+  serve->add_option("--journal-sync-ms", journal_sync_ms,
+                    "access-journal entries reach stable storage within this many ms (0: every "
+                    "commit is synced before the answer)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
   serve->callback(run([&] {
     http::ServerOptions options;
     options.io_threads = io_threads;
     options.rate_limit = rate_limit;
     options.rate_burst = rate_burst;
+    options.journal_sync_interval = std::chrono::milliseconds(journal_sync_ms);
     options.demo_logins = demo_logins;
     options.web_root = web_root;
     options.tls_certificate = tls_certificate;

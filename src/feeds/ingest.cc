@@ -17,6 +17,9 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kNameChange = "name_change";
+// Values per `IN (…)` of the batched look-ups; the last slice is padded with its last value so
+// that one statement text serves every slice.
+constexpr size_t kInSlice = 256;
 constexpr std::string_view kDeath = "death";
 
 // A record whose application failed for a reason of its own: reject it, apply the rest.
@@ -269,9 +272,12 @@ class FeedIngestor::Batch {
     }
     auto t2 = std::chrono::steady_clock::now();
     if (std::getenv("MUSTER_FEEDS_TIMING")) {
-      std::fprintf(stderr, "resolve %.3f s (candidates %zu), apply %.3f s\n",
+      std::fprintf(stderr,
+                   "resolve %.3f s (candidates %zu), apply %.3f s: decide %.3f, preload %.3f, "
+                   "records %.3f, flush and commit %.3f\n",
                    std::chrono::duration<double>(t1 - t0).count(), owner_.index_.size(),
-                   std::chrono::duration<double>(t2 - t1).count());
+                   std::chrono::duration<double>(t2 - t1).count(), timing_.decide, timing_.preload,
+                   timing_.records, timing_.commit);
     }
     std::sort(rejections_.begin(), rejections_.end(),
               [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
@@ -298,12 +304,30 @@ class FeedIngestor::Batch {
 
   // What one chunk adds; kept apart so that a chunk applied again starts clean.
   struct ChunkState {
-    CandidateIndex added;
-    std::unordered_map<std::string, PersonId> identifiers;
+    CandidateIndex added;  // persons this chunk creates or renames (placeholder ids)
+    std::unordered_map<std::string, PersonId> identifiers;  // recorded in this chunk → person
     int64_t linked = 0, created = 0, review = 0;
     std::vector<Rejection> rejections;
     std::vector<RecordOutcome> outcomes;
     std::vector<std::pair<PersonId, MatchSubject>> subjects;  // for the batch's index
+  };
+
+  // What the decision pass made of one record, to be applied in the chunk's transaction. A
+  // person the chunk creates is named by a placeholder, -(k + 1) for the k-th, until the
+  // transaction gives it its id.
+  struct Plan {
+    // kConflict: an identifier of the record (`unknown`) was recorded earlier in this batch for
+    // another person (`person`).
+    enum class Kind { kLink, kCreate, kReview, kConflict };
+    Kind kind = Kind::kLink;
+    size_t index = 0;      // in records_
+    PersonId person = 0;   // kLink: the person; kReview: the candidate; kCreate: the placeholder
+    MatchFacts match;
+    std::vector<std::pair<IdentifierKind, std::string>> unknown;  // kLink: identifiers to record
+    double best_weight = 0;
+    Comparison top;  // kReview
+    int above_upper = 0;
+    std::optional<MatchSubject> subject;  // kCreate, and kLink of a name change: for the index
   };
 
   std::string KeyPrefix() const {
@@ -322,29 +346,64 @@ class FeedIngestor::Batch {
     return ended;
   }
 
+  struct Owner {
+    PersonId person_id = 0;
+    int32_t birth_days = 0;
+    bool merged = false;
+  };
+
+  // Who holds each identifier of the batch: one statement per kind and slice of kInSlice values,
+  // in value order (the index is read in order, not once per record at random).
+  Result<std::unordered_map<std::string, Owner>> LookUpIdentifiers(Connection& db) {
+    std::map<IdentifierKind, std::vector<std::string_view>> wanted;
+    for (const FeedRecord& record : records_) {
+      for (const auto& [kind, value] : record.identifiers) wanted[kind].push_back(value);
+    }
+    std::string sql =
+        "SELECT i.value, i.person_id, p.birth_date, p.status FROM person_identifiers i JOIN "
+        "persons p ON p.person_id = i.person_id WHERE i.kind = $1 AND i.value IN (";
+    for (size_t i = 0; i < kInSlice; ++i) sql += (i == 0 ? "$" : ", $") + std::to_string(i + 2);
+    sql += ")";
+    std::unordered_map<std::string, Owner> owners;
+    owners.reserve(records_.size());
+    for (auto& [kind, values] : wanted) {
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+      std::string_view kind_name = IdentifierKindName(kind);
+      for (size_t start = 0; start < values.size(); start += kInSlice) {
+        ASSIGN_OR_RETURN(Query query, Query::Make(db, sql));
+        query.Bind(kind_name);
+        for (size_t i = 0; i < kInSlice; ++i) query.Bind(values[std::min(start + i, values.size() - 1)]);
+        while (true) {
+          ASSIGN_OR_RETURN(bool has_row, query.Next());
+          if (!has_row) break;
+          owners[IdentifierKey(kind, query.TextView(0))] =
+              Owner{.person_id = query.Int(1),
+                    .birth_days = static_cast<int32_t>(query.Int(2)),
+                    .merged = query.TextView(3) == "merged"};
+        }
+      }
+    }
+    return owners;
+  }
+
   Status ResolveInSnapshot(Connection& db) {
     hits_.resize(records_.size());
     std::vector<int32_t> dates;
     bool with_addresses = false;
+    ASSIGN_OR_RETURN(auto owners, LookUpIdentifiers(db));
     for (size_t i = 0; i < records_.size(); ++i) {
       const FeedRecord& record = records_[i];
       Hit& hit = hits_[i];
       for (const auto& [kind, value] : record.identifiers) {
-        ASSIGN_OR_RETURN(Query query,
-                         Query::Make(db, "SELECT i.person_id, p.birth_date, p.status FROM "
-                                         "person_identifiers i JOIN persons p ON p.person_id = "
-                                         "i.person_id WHERE i.kind = $1 AND i.value = $2"));
-        query.Bind(IdentifierKindName(kind)).Bind(value);
-        ASSIGN_OR_RETURN(bool found, query.Next());
-        if (!found) {
+        auto found = owners.find(IdentifierKey(kind, value));
+        if (found == owners.end()) {
           hit.unknown.emplace_back(kind, value);
           continue;
         }
-        PersonId owner = query.Int(0);
-        CivilDate born = FromEpochDays(static_cast<int32_t>(query.Int(1)));
-        std::string status = query.Text(2);
-        query.Finish();
-        if (status == "merged") {
+        PersonId owner = found->second.person_id;
+        CivilDate born = FromEpochDays(found->second.birth_days);
+        if (found->second.merged) {
           ASSIGN_OR_RETURN(owner, Survivor(db, owner));
         }
         std::string field(IdentifierKindName(kind));
@@ -397,28 +456,37 @@ class FeedIngestor::Batch {
                            .actor = "feed:" + std::string(AgencyName(agency_))};
     std::string request = checksum_ + ":" + std::to_string(begin) + "-" + std::to_string(end);
     std::map<size_t, Rejection> faults;  // records whose application failed
+    // Bulk mode (PersonRecordWriter::Preload) unless a failure could not be traced to a record:
+    // then the chunk runs again record by record, which names it.
+    bool bulk = owner_.options_.bulk;
     while (true) {
       ChunkState state;
+      auto started = std::chrono::steady_clock::now();
+      std::vector<Plan> plans = Decide(begin, end, faults, state);
+      timing_.decide += Since(started);
+      started = std::chrono::steady_clock::now();
       bool ran = false;
       size_t failed = end;
       Status failure;
       auto result = registry_.WithPersonRecords(
           context, "feed_chunk", request, [&](PersonRecordWriter& writer) -> Result<std::string> {
             ran = true;
-            for (size_t i = begin; i < end; ++i) {
-              if (auto fault = faults.find(i); fault != faults.end()) {
-                state.rejections.push_back(fault->second);
-                state.outcomes.push_back(
-                    {.line = records_[i].line, .decision = RecordDecision::kRejected});
-                continue;
-              }
-              Status status = ApplyRecord(writer, i, state);
+            timing_.commit -= Since(started);
+            auto preloading = std::chrono::steady_clock::now();
+            if (bulk) RETURN_IF_ERROR(writer.Preload(PreloadOf(plans)));
+            timing_.preload += Since(preloading);
+            auto recording = std::chrono::steady_clock::now();
+            std::vector<PersonId> created;  // placeholder -(k + 1) → id
+            for (const Plan& plan : plans) {
+              Status status = ApplyPlan(writer, plan, created, state);
               if (!status.ok()) {
-                failed = i;
+                failed = plan.index;
                 failure = status;
                 return status;
               }
             }
+            timing_.records += Since(recording);
+            started = std::chrono::steady_clock::now();
             json::array rejections;
             for (const Rejection& rejection : state.rejections) {
               rejections.push_back(RejectionJson(rejection));
@@ -428,12 +496,20 @@ class FeedIngestor::Batch {
                                                 {"review", state.review},
                                                 {"rejections", std::move(rejections)}});
           });
+      timing_.commit += Since(started);
       if (result.ok() && !ran) return Replayed(*result);
       if (result.ok()) {
         Merge(std::move(state));
         return Status::Ok();
       }
-      if (failed == end || !IsRecordFault(failure)) return result.status();
+      if (failed == end) {
+        if (bulk && IsRecordFault(result.status())) {
+          bulk = false;
+          continue;
+        }
+        return result.status();
+      }
+      if (!IsRecordFault(failure)) return result.status();
       const std::string& message = failure.message();
       faults[failed] = Rejection{records_[failed].line, FieldOf(message),
                                  std::string(RejectionCodeOf(failure)), message};
@@ -476,152 +552,248 @@ class FeedIngestor::Batch {
     }
   }
 
-  Status ApplyRecord(PersonRecordWriter& writer, size_t index, ChunkState& state) {
-    const FeedRecord& record = records_[index];
-    const Hit& hit = hits_[index];
+  // The decision pass: which person each record of the chunk is about (or a new one, a review,
+  // a rejection), from the batch's resolution, what earlier chunks and records of this chunk
+  // recorded, and the candidates. Reads nothing from the store. Rejections go to `state`.
+  std::vector<Plan> Decide(size_t begin, size_t end, const std::map<size_t, Rejection>& faults,
+                           ChunkState& state) {
+    std::vector<Plan> plans;
+    plans.reserve(end - begin);
+    std::unordered_map<std::string, PersonId> identifiers;  // this chunk, placeholders included
+    PersonId placeholders = 0;
+    for (size_t i = begin; i < end; ++i) {
+      const FeedRecord& record = records_[i];
+      auto reject = [&](std::string field, std::string code, std::string reason) {
+        state.rejections.push_back(Rejection{record.line, std::move(field), std::move(code),
+                                             std::move(reason)});
+        state.outcomes.push_back({.line = record.line, .decision = RecordDecision::kRejected});
+      };
+      if (auto fault = faults.find(i); fault != faults.end()) {
+        state.rejections.push_back(fault->second);
+        state.outcomes.push_back({.line = record.line, .decision = RecordDecision::kRejected});
+        continue;
+      }
+      const Hit& hit = hits_[i];
+      if (hit.conflict) {
+        reject(hit.conflict->field, hit.conflict->code, hit.conflict->reason);
+        continue;
+      }
+      Plan plan{.index = i, .person = hit.person_id, .match = {.method = hit.method},
+                .unknown = hit.unknown};
+      if (plan.person == 0) {
+        // Identifiers recorded earlier in this batch (a person created from an earlier record).
+        bool conflict = false;
+        for (const auto& [kind, value] : record.identifiers) {
+          std::string key = IdentifierKey(kind, value);
+          PersonId owner = 0;
+          if (auto found = identifiers.find(key); found != identifiers.end()) {
+            owner = found->second;
+          } else if (auto earlier = batch_identifiers_.find(key); earlier != batch_identifiers_.end()) {
+            owner = earlier->second;
+          }
+          if (owner == 0) continue;
+          if (plan.person != 0 && owner != plan.person) {
+            // Rejected when applied, where a person this chunk creates has its id to be named.
+            plans.push_back(Plan{.kind = Plan::Kind::kConflict,
+                                 .index = i,
+                                 .person = owner,
+                                 .unknown = {{kind, value}}});
+            conflict = true;
+            break;
+          }
+          plan.person = owner;
+          plan.match.method = "identifier " + std::string(IdentifierKindName(kind)) + " (this batch)";
+        }
+        if (conflict) continue;
+        if (plan.person != 0) {
+          plan.unknown.clear();
+          for (const auto& identifier : record.identifiers) {
+            std::string key = IdentifierKey(identifier.first, identifier.second);
+            if (!identifiers.contains(key) && !batch_identifiers_.contains(key)) {
+              plan.unknown.push_back(identifier);
+            }
+          }
+        }
+      }
+      MatchSubject subject;
+      if (plan.person == 0) {
+        subject = SubjectOf(record, normalizer_);
+        std::vector<const CandidateIndex::Candidate*> candidates = owner_.index_.Block(subject);
+        std::vector<const CandidateIndex::Candidate*> recent = state.added.Block(subject);
+        candidates.insert(candidates.end(), recent.begin(), recent.end());
+        // A person may appear under several names (former names): keep each person's best.
+        std::map<PersonId, Comparison> best;
+        for (const CandidateIndex::Candidate* candidate : candidates) {
+          if (owner_.merged_away_.contains(candidate->person_id)) continue;
+          Comparison comparison = Compare(subject, candidate->subject, weights_);
+          auto [it, inserted] = best.emplace(candidate->person_id, comparison);
+          if (!inserted && comparison.weight > it->second.weight) it->second = comparison;
+        }
+        const Comparison* top = nullptr;
+        PersonId top_person = 0;
+        int above_upper = 0;
+        for (const auto& [candidate_id, comparison] : best) {
+          if (comparison.weight >= weights_.upper) ++above_upper;
+          if (top == nullptr || comparison.weight > top->weight) {
+            top = &comparison;
+            top_person = candidate_id;
+          }
+        }
+        if (top != nullptr) plan.best_weight = top->weight;
+        if (top != nullptr && top->weight >= weights_.upper && above_upper == 1) {
+          plan.person = top_person;
+          plan.match = {.method = "probabilistic", .weight = top->weight};
+        } else if (top != nullptr && top->weight > weights_.lower) {
+          plan.kind = Plan::Kind::kReview;
+          plan.person = top_person;
+          plan.top = *top;
+          plan.above_upper = above_upper;
+          plans.push_back(std::move(plan));
+          continue;
+        }
+      }
+      if (plan.person != 0) {
+        plan.kind = Plan::Kind::kLink;
+        for (const auto& [kind, value] : plan.unknown) identifiers[IdentifierKey(kind, value)] = plan.person;
+        if (record.event == kNameChange) {
+          MatchSubject renamed = SubjectOf(record, normalizer_);
+          renamed.family = normalizer_.Key(record.Value("new_family_name"));
+          if (const std::string& given = record.Value("new_given_name"); !given.empty()) {
+            renamed.given = normalizer_.Key(given);
+          }
+          if (const std::string& patronymic = record.Value("new_patronymic"); !patronymic.empty()) {
+            renamed.patronymic = normalizer_.Key(patronymic);
+          }
+          state.added.Add(plan.person, renamed);
+          plan.subject = std::move(renamed);
+        }
+        plans.push_back(std::move(plan));
+        continue;
+      }
+      if (record.event == kDeath || record.event == kNameChange) {
+        reject("", "unknown_person",
+               "no person in the registry matches this " + record.event + " record" +
+                   (plan.best_weight != 0 ? " (best weight " + FormatWeight(plan.best_weight) + ")"
+                                          : ""));
+        continue;
+      }
+      if (!record.sex) {
+        reject("sex", "insufficient_data", "sex: required to record a person the registry does not know");
+        continue;
+      }
+      if (record.region.empty()) {
+        reject("region", "insufficient_data",
+               "region: required to record a person the registry does not know");
+        continue;
+      }
+      plan.kind = Plan::Kind::kCreate;
+      plan.person = -(++placeholders);
+      plan.match = {.method = "new person", .weight = plan.best_weight};
+      for (const auto& [kind, value] : record.identifiers) {
+        identifiers[IdentifierKey(kind, value)] = plan.person;
+      }
+      state.added.Add(plan.person, subject);
+      plan.subject = std::move(subject);
+      plans.push_back(std::move(plan));
+    }
+    return plans;
+  }
+
+  PersonRecordPreload PreloadOf(const std::vector<Plan>& plans) const {
+    PersonRecordPreload preload;
+    for (const Plan& plan : plans) {
+      const FeedRecord& record = records_[plan.index];
+      if (plan.kind == Plan::Kind::kLink) {
+        if (plan.person > 0) {
+          preload.persons.push_back(plan.person);
+          if (record.event == kDeath || record.event == "enrolment") {
+            preload.obligations.push_back(plan.person);
+          }
+        }
+        for (const auto& [kind, value] : plan.unknown) {
+          preload.identifiers.emplace_back(IdentifierKindName(kind), value);
+        }
+      } else if (plan.kind == Plan::Kind::kCreate) {
+        for (const auto& [kind, value] : record.identifiers) {
+          preload.identifiers.emplace_back(IdentifierKindName(kind), value);
+        }
+      }
+    }
+    return preload;
+  }
+
+  Status ApplyPlan(PersonRecordWriter& writer, const Plan& plan, std::vector<PersonId>& created,
+                   ChunkState& state) {
+    const FeedRecord& record = records_[plan.index];
+    auto resolve = [&](PersonId person) {
+      return person > 0 ? person : created[static_cast<size_t>(-person - 1)];
+    };
     Provenance source{.agency = std::string(AgencyName(agency_)),
                       .sequence = sequence_,
                       .record = record.line,
                       .record_id = record.record_id};
-    auto reject = [&](std::string field, std::string code, std::string reason) {
-      state.rejections.push_back(Rejection{record.line, std::move(field), std::move(code),
-                                           std::move(reason)});
-      state.outcomes.push_back({.line = record.line, .decision = RecordDecision::kRejected});
-      return Status::Ok();
-    };
-    if (hit.conflict) {
-      return reject(hit.conflict->field, hit.conflict->code, hit.conflict->reason);
-    }
-    PersonId person_id = hit.person_id;
-    MatchFacts match{.method = hit.method};
-    std::vector<std::pair<IdentifierKind, std::string>> unknown = hit.unknown;
-    if (person_id == 0) {
-      // Identifiers recorded earlier in this batch (a person created from an earlier record).
-      for (const auto& [kind, value] : record.identifiers) {
-        std::string key = IdentifierKey(kind, value);
-        PersonId owner = 0;
-        if (auto found = state.identifiers.find(key); found != state.identifiers.end()) {
-          owner = found->second;
-        } else if (auto earlier = batch_identifiers_.find(key); earlier != batch_identifiers_.end()) {
-          owner = earlier->second;
-        }
-        if (owner == 0) continue;
-        if (person_id != 0 && owner != person_id) {
-          std::string field(IdentifierKindName(kind));
-          return reject(field, "identifier_conflict",
-                        field + ": " + value + " was recorded for person " +
-                            std::to_string(owner) + " earlier in this batch");
-        }
-        person_id = owner;
-        match.method = "identifier " + std::string(IdentifierKindName(kind)) + " (this batch)";
+    switch (plan.kind) {
+      case Plan::Kind::kConflict: {
+        const auto& [kind, value] = plan.unknown.front();
+        std::string field(IdentifierKindName(kind));
+        state.rejections.push_back(Rejection{record.line, field, "identifier_conflict",
+                                             field + ": " + value + " was recorded for person " +
+                                                 std::to_string(resolve(plan.person)) +
+                                                 " earlier in this batch"});
+        state.outcomes.push_back({.line = record.line, .decision = RecordDecision::kRejected});
+        return Status::Ok();
       }
-      if (person_id != 0) {
-        unknown.clear();
-        for (const auto& identifier : record.identifiers) {
-          if (!state.identifiers.contains(IdentifierKey(identifier.first, identifier.second)) &&
-              !batch_identifiers_.contains(IdentifierKey(identifier.first, identifier.second))) {
-            unknown.push_back(identifier);
-          }
-        }
-      }
-    }
-    double best_weight = 0;
-    MatchSubject subject;
-    if (person_id == 0) {
-      subject = SubjectOf(record, normalizer_);
-      std::vector<const CandidateIndex::Candidate*> candidates = owner_.index_.Block(subject);
-      std::vector<const CandidateIndex::Candidate*> recent = state.added.Block(subject);
-      candidates.insert(candidates.end(), recent.begin(), recent.end());
-      // A person may appear under several names (former names): keep each person's best.
-      std::map<PersonId, Comparison> best;
-      for (const CandidateIndex::Candidate* candidate : candidates) {
-        if (owner_.merged_away_.contains(candidate->person_id)) continue;
-        Comparison comparison = Compare(subject, candidate->subject, weights_);
-        auto [it, inserted] = best.emplace(candidate->person_id, comparison);
-        if (!inserted && comparison.weight > it->second.weight) it->second = comparison;
-      }
-      const Comparison* top = nullptr;
-      PersonId top_person = 0;
-      int above_upper = 0;
-      for (const auto& [candidate_id, comparison] : best) {
-        if (comparison.weight >= weights_.upper) ++above_upper;
-        if (top == nullptr || comparison.weight > top->weight) {
-          top = &comparison;
-          top_person = candidate_id;
-        }
-      }
-      if (top != nullptr) best_weight = top->weight;
-      if (top != nullptr && top->weight >= weights_.upper && above_upper == 1) {
-        person_id = top_person;
-        match = {.method = "probabilistic", .weight = top->weight};
-      } else if (top != nullptr && top->weight > weights_.lower) {
-        json::object held = record.ToJson();
+      case Plan::Kind::kReview: {
+        PersonId candidate = resolve(plan.person);
         ReviewItem item{.source = source,
-                        .candidate_id = top_person,
-                        .weight = top->weight,
-                        .comparison = top->ToJson(),
-                        .record_json = json::serialize(held)};
-        if (above_upper > 1) item.comparison["candidates_above_upper"] = above_upper;
+                        .candidate_id = candidate,
+                        .weight = plan.top.weight,
+                        .comparison = plan.top.ToJson(),
+                        .record_json = json::serialize(record.ToJson())};
+        if (plan.above_upper > 1) item.comparison["candidates_above_upper"] = plan.above_upper;
         ASSIGN_OR_RETURN(int64_t review_id, writer.OpenReview(item));
         ++state.review;
         state.outcomes.push_back({.line = record.line,
                                   .decision = RecordDecision::kReview,
-                                  .person_id = top_person,
+                                  .person_id = candidate,
                                   .method = "review",
-                                  .weight = top->weight,
+                                  .weight = plan.top.weight,
                                   .review_id = review_id});
         return Status::Ok();
       }
-    }
-    if (person_id != 0) {
-      RETURN_IF_ERROR(ApplyToPerson(writer, normalizer_, record, person_id, unknown, source, match));
-      for (const auto& [kind, value] : unknown) state.identifiers[IdentifierKey(kind, value)] = person_id;
-      if (record.event == kNameChange) {
-        MatchSubject renamed = SubjectOf(record, normalizer_);
-        renamed.family = normalizer_.Key(record.Value("new_family_name"));
-        if (const std::string& given = record.Value("new_given_name"); !given.empty()) {
-          renamed.given = normalizer_.Key(given);
+      case Plan::Kind::kLink: {
+        PersonId person_id = resolve(plan.person);
+        RETURN_IF_ERROR(
+            ApplyToPerson(writer, normalizer_, record, person_id, plan.unknown, source, plan.match));
+        for (const auto& [kind, value] : plan.unknown) {
+          state.identifiers[IdentifierKey(kind, value)] = person_id;
         }
-        if (const std::string& patronymic = record.Value("new_patronymic"); !patronymic.empty()) {
-          renamed.patronymic = normalizer_.Key(patronymic);
-        }
-        state.added.Add(person_id, renamed);
-        state.subjects.emplace_back(person_id, std::move(renamed));
+        if (plan.subject) state.subjects.emplace_back(person_id, *plan.subject);
+        ++state.linked;
+        state.outcomes.push_back({.line = record.line,
+                                  .decision = RecordDecision::kLinked,
+                                  .person_id = person_id,
+                                  .method = plan.match.method,
+                                  .weight = plan.best_weight});
+        return Status::Ok();
       }
-      ++state.linked;
-      state.outcomes.push_back({.line = record.line,
-                                .decision = RecordDecision::kLinked,
-                                .person_id = person_id,
-                                .method = match.method,
-                                .weight = best_weight});
-      return Status::Ok();
+      case Plan::Kind::kCreate: {
+        ASSIGN_OR_RETURN(PersonId person_id,
+                         ApplyAsNewPerson(writer, normalizer_, record, source, plan.match));
+        created.push_back(person_id);
+        for (const auto& [kind, value] : record.identifiers) {
+          state.identifiers[IdentifierKey(kind, value)] = person_id;
+        }
+        state.subjects.emplace_back(person_id, *plan.subject);
+        ++state.created;
+        state.outcomes.push_back({.line = record.line,
+                                  .decision = RecordDecision::kCreated,
+                                  .person_id = person_id,
+                                  .method = plan.match.method,
+                                  .weight = plan.best_weight});
+        return Status::Ok();
+      }
     }
-    if (record.event == kDeath || record.event == kNameChange) {
-      return reject("", "unknown_person",
-                    "no person in the registry matches this " + record.event + " record" +
-                        (best_weight != 0 ? " (best weight " + FormatWeight(best_weight) + ")" : ""));
-    }
-    if (!record.sex) {
-      return reject("sex", "insufficient_data",
-                    "sex: required to record a person the registry does not know");
-    }
-    if (record.region.empty()) {
-      return reject("region", "insufficient_data",
-                    "region: required to record a person the registry does not know");
-    }
-    match = {.method = "new person", .weight = best_weight};
-    ASSIGN_OR_RETURN(PersonId created, ApplyAsNewPerson(writer, normalizer_, record, source, match));
-    for (const auto& [kind, value] : record.identifiers) {
-      state.identifiers[IdentifierKey(kind, value)] = created;
-    }
-    state.added.Add(created, subject);
-    state.subjects.emplace_back(created, std::move(subject));
-    ++state.created;
-    state.outcomes.push_back({.line = record.line,
-                              .decision = RecordDecision::kCreated,
-                              .person_id = created,
-                              .method = match.method,
-                              .weight = best_weight});
     return Status::Ok();
   }
 
@@ -651,8 +823,17 @@ class FeedIngestor::Batch {
         .status();
   }
 
+  // Where a batch's apply time goes (MUSTER_FEEDS_TIMING).
+  struct Timing {
+    double decide = 0, preload = 0, records = 0, commit = 0;
+  };
+  static double Since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
   FeedIngestor& owner_;
   Registry& registry_;
+  Timing timing_;
   NameNormalizer& normalizer_;
   const MatchWeights& weights_;
   Agency agency_;
@@ -770,11 +951,12 @@ Status FeedIngestor::PrepareCandidates(Connection& db, std::vector<int32_t> date
     {
       // Persons recorded since, by anyone but this ingestor (whose own are in already).
       ASSIGN_OR_RETURN(Query query,
-                       Query::Make(db, "SELECT p.person_id, p.family_name, p.given_name, "
-                                       "p.patronymic, p.birth_date, p.sex, p.region, a.value FROM "
-                                       "persons p LEFT JOIN person_attributes a ON a.person_id = "
-                                       "p.person_id AND a.name = 'address' WHERE p.person_id > $1 "
-                                       "AND p.status <> 'merged'"));
+                       Query::Make(db, std::string("SELECT p.person_id, p.family_name, "
+                                                   "p.given_name, p.patronymic, p.birth_date, "
+                                                   "p.sex, p.region, ") +
+                                           kLatestAddressRecord +
+                                           " FROM persons p WHERE p.person_id > $1 AND p.status "
+                                           "<> 'merged'"));
       query.Bind(max_person_);
       RETURN_IF_ERROR(AddCandidateRows(
           query, true,

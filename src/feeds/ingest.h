@@ -72,6 +72,9 @@ struct FeedReport {
 
 struct IngestOptions {
   int64_t chunk_records = 25000;  // records per write transaction
+  // Apply each chunk in bulk mode (PersonRecordWriter::Preload: reads once per chunk, many rows
+  // per statement). Off: record by record, as a reference the bulk path is tested against.
+  bool bulk = true;
 };
 
 // A record held for review, beside its best candidate.

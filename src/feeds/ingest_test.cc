@@ -59,6 +59,17 @@ class IngestTest : public ::testing::Test {
     return person.ok() ? *person : 0;
   }
 
+  // The current value of attribute `name` of `person`, as ReadPersonAttributes folds it.
+  std::optional<PersonAttribute> Attribute(PersonId person, std::string_view name) {
+    auto attributes = ReadPersonAttributes(registry_->connection(), person);
+    EXPECT_TRUE(attributes.ok()) << attributes.status().ToString();
+    if (!attributes.ok()) return std::nullopt;
+    for (const PersonAttribute& attribute : *attributes) {
+      if (attribute.name == name) return attribute;
+    }
+    return std::nullopt;
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<FeedIngestor> ingestor_;
@@ -163,17 +174,17 @@ TEST_F(IngestTest, IdentifiedRecordsLinkAndKeepTheirProvenance) {
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_EQ(outcomes[0].method, "identifier snils");
   EXPECT_EQ(Owner(IdentifierKind::kInn, TestInn(1)), person);
-  auto query = Query::Make(registry_->connection(),
-                           "SELECT value, agency, sequence, record FROM person_attributes WHERE "
-                           "person_id = $1 AND name = 'employer_name'");
-  ASSERT_TRUE(query.ok());
-  query->Bind(person);
-  ASSERT_TRUE(*query->Next());
-  EXPECT_EQ(query->Text(0), "ООО Ромашка");
-  EXPECT_EQ(query->Text(1), "tax");
-  EXPECT_EQ(query->Int(2), 7);
-  EXPECT_EQ(query->Int(3), 1);
-  query->Finish();
+  std::optional<PersonAttribute> employer = Attribute(person, "employer_name");
+  ASSERT_TRUE(employer.has_value());
+  EXPECT_EQ(employer->value, "ООО Ромашка");
+  EXPECT_EQ(employer->agency, "tax");
+  EXPECT_EQ(employer->sequence, 7);
+  EXPECT_EQ(employer->record, 1);
+  EXPECT_EQ(employer->from_person, 0);
+  // One attribute row for the record, whatever it carried.
+  EXPECT_EQ(Count(*registry_, "SELECT COUNT(*) FROM person_attribute_records WHERE person_id = $1", person), 1);
+  ASSERT_TRUE(Attribute(person, "inn").has_value());
+  EXPECT_EQ(Attribute(person, "employed_from")->value, "2025-02-01");
   auto timeline = registry_->PersonTimeline(person);
   ASSERT_TRUE(timeline.ok());
 }
@@ -250,7 +261,8 @@ TEST_F(IngestTest, UncertainRecordsWaitForAnOfficerWhoLinksOrCreates) {
   auto linked = ingestor_->DecideReview({.actor = "officer-7"}, (*open)[1].review_id, "link", "same man, nickname");
   ASSERT_TRUE(linked.ok()) << linked.status().ToString();
   EXPECT_EQ(*linked, person);
-  EXPECT_EQ(Count(*registry_, "SELECT COUNT(*) FROM person_attributes WHERE person_id = $1 AND name = 'address'", person), 1);
+  ASSERT_TRUE(Attribute(person, "address").has_value());
+  EXPECT_EQ(Attribute(person, "address")->value, "Рязань, 2");
   auto again = ingestor_->DecideReview({.actor = "officer-7"}, first.review_id, "link", "changed my mind");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
@@ -337,6 +349,10 @@ TEST_F(IngestTest, MergeAndSplitKeepHistory) {
   EXPECT_EQ(Owner(IdentifierKind::kSnils, TestSnils(2)), survivor);
   EXPECT_EQ(Owner(IdentifierKind::kInn, TestInn(2)), survivor);
   EXPECT_EQ(Count(*registry_, "SELECT COUNT(*) FROM grounds WHERE person_id = $1", survivor), 1);
+  // The survivor shows the attributes it lacked from the merged record, which keeps its rows.
+  ASSERT_TRUE(Attribute(survivor, "inn").has_value());
+  EXPECT_EQ(Attribute(survivor, "inn")->value, TestInn(2));
+  EXPECT_EQ(Attribute(survivor, "inn")->from_person, duplicate);
   // A feed record carrying the merged SNILS now lands on the survivor.
   std::vector<RecordOutcome> outcomes;
   Receive(Agency::kInterior, 1, Ivanov(R"("event":"passport","snils":")" + TestSnils(2) + R"(","passport":"4509 111111")"), &outcomes);
@@ -351,6 +367,9 @@ TEST_F(IngestTest, MergeAndSplitKeepHistory) {
   EXPECT_EQ(Owner(IdentifierKind::kSnils, TestSnils(2)), duplicate);
   EXPECT_EQ(Owner(IdentifierKind::kInn, TestInn(2)), duplicate);
   EXPECT_EQ(Owner(IdentifierKind::kPassport, "4509111111"), survivor);  // recorded after the merge
+  EXPECT_FALSE(Attribute(survivor, "inn").has_value());
+  EXPECT_EQ(Attribute(duplicate, "inn")->value, TestInn(2));
+  EXPECT_EQ(Attribute(survivor, "passport")->value, "4509111111");
   EXPECT_EQ(Count(*registry_, "SELECT COUNT(*) FROM grounds WHERE person_id = $1", duplicate), 1);
   EXPECT_EQ(Count(*registry_, "SELECT COUNT(*) FROM person_merges WHERE merge_id = $1 AND split_at IS NOT NULL", *merge), 1);
   EXPECT_EQ(Count(*registry_, "SELECT COUNT(*) FROM ledger_events WHERE type IN ('PersonsMerged', 'PersonSplit') AND seq > $1", 0), 2);

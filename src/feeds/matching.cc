@@ -1,5 +1,7 @@
 #include "feeds/matching.h"
 
+#include "registry/person_records.h"
+
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
 
@@ -454,7 +456,11 @@ Status AddCandidateRows(Query& query, bool with_address,
     if (sex == "M") subject.sex = Sex::kMale;
     if (sex == "F") subject.sex = Sex::kFemale;
     subject.region = query.Text(6);
-    if (with_address && !query.IsNull(7)) subject.address = normalizer.TextKey(query.TextView(7));
+    if (with_address && !query.IsNull(7)) {
+      if (auto address = PackedAttribute(query.TextView(7), "address")) {
+        subject.address = normalizer.TextKey(*address);
+      }
+    }
     index.Add(person_id, std::move(subject));
   }
   return Status::Ok();
@@ -488,12 +494,41 @@ Status LoadAllCandidates(Connection& connection, NameNormalizer& normalizer, Can
 
 Status LoadCandidateAddresses(Connection& connection, NameNormalizer& normalizer,
                               CandidateIndex& index) {
-  ASSIGN_OR_RETURN(Query query, Query::Make(connection, "SELECT person_id, value FROM "
-                                                        "person_attributes WHERE name = 'address'"));
-  while (true) {
-    ASSIGN_OR_RETURN(bool has_row, query.Next());
-    if (!has_row) break;
-    index.SetAddress(query.Int(0), normalizer.TextKey(query.TextView(1)));
+  // The latest recorded address of each person: one pass over the attribute rows that name one
+  // (the LIKE only spares parsing the others; the JSON decides).
+  std::unordered_map<PersonId, std::pair<int64_t, std::string>> latest;
+  {
+    ASSIGN_OR_RETURN(Query query, Query::Make(connection, "SELECT person_id, seq, attributes FROM "
+                                                          "person_attribute_records WHERE "
+                                                          "attributes LIKE '%\"address\":%'"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, query.Next());
+      if (!has_row) break;
+      auto [entry, inserted] = latest.try_emplace(query.Int(0), query.Int(1), std::string());
+      if (!inserted && entry->second.first > query.Int(1)) continue;
+      auto address = PackedAttribute(query.TextView(2), "address");
+      if (!address) continue;
+      entry->second = {query.Int(1), std::move(*address)};
+    }
+  }
+  {
+    // A survivor without an address of its own has the one of the record merged into it.
+    ASSIGN_OR_RETURN(Query query, Query::Make(connection, "SELECT survivor_id, merged_id FROM "
+                                                          "person_merges WHERE split_seq IS NULL "
+                                                          "ORDER BY merge_id"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, query.Next());
+      if (!has_row) break;
+      auto merged = latest.find(query.Int(1));
+      auto survivor = latest.find(query.Int(0));
+      if (merged == latest.end() || merged->second.second.empty()) continue;
+      if (survivor != latest.end() && !survivor->second.second.empty()) continue;
+      std::pair<int64_t, std::string> inherited = merged->second;
+      latest[query.Int(0)] = std::move(inherited);
+    }
+  }
+  for (const auto& [person_id, address] : latest) {
+    if (!address.second.empty()) index.SetAddress(person_id, normalizer.TextKey(address.second));
   }
   return Status::Ok();
 }
@@ -515,11 +550,12 @@ Status LoadCandidates(Connection& connection, std::vector<int32_t> dates,
     {
       ASSIGN_OR_RETURN(Query query,
                        Query::Make(connection,
-                                   "SELECT p.person_id, p.family_name, p.given_name, p.patronymic, "
-                                   "p.birth_date, p.sex, p.region, a.value FROM persons p LEFT "
-                                   "JOIN person_attributes a ON a.person_id = p.person_id AND "
-                                   "a.name = 'address' WHERE p.birth_date BETWEEN $1 AND $2 AND "
-                                   "p.status <> 'merged'"));
+                                   std::string("SELECT p.person_id, p.family_name, "
+                                               "p.given_name, p.patronymic, p.birth_date, p.sex, "
+                                               "p.region, ") +
+                                       kLatestAddressRecord +
+                                       " FROM persons p WHERE p.birth_date BETWEEN $1 AND $2 "
+                                       "AND p.status <> 'merged'"));
       query.Bind(from).Bind(to);
       RETURN_IF_ERROR(AddCandidateRows(query, true, wanted, normalizer, index));
     }

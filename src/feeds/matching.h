@@ -169,9 +169,16 @@ Status LoadAllCandidates(Connection& connection, NameNormalizer& normalizer, Can
 Status LoadCandidateAddresses(Connection& connection, NameNormalizer& normalizer,
                               CandidateIndex& index);
 
+// A column for a query over `persons p`: the person's latest attribute row that records an
+// address (the packed JSON, or NULL).
+inline constexpr char kLatestAddressRecord[] =
+    "(SELECT r.attributes FROM person_attribute_records r WHERE r.person_id = p.person_id AND "
+    "r.attributes LIKE '%\"address\":%' ORDER BY r.seq DESC LIMIT 1)";
+
 // Adds the rows of `query` to `index`. The query's columns are person_id, family_name,
-// given_name, patronymic, birth_date, sex, region and optionally the address; rows `accept`
-// refuses (given person id and birth date) are skipped.
+// given_name, patronymic, birth_date, sex, region and optionally an attribute row holding the
+// address (kLatestAddressRecord); rows `accept` refuses (given person id and birth date) are
+// skipped.
 Status AddCandidateRows(Query& query, bool with_address,
                         const std::function<bool(PersonId, int32_t)>& accept,
                         NameNormalizer& normalizer, CandidateIndex& index);

@@ -2,6 +2,7 @@
 
 #include "documents/verification_page.h"
 #include "http/api_support.h"
+#include "http/channels_api.h"
 #include "http/enforcement_api.h"
 #include "http/feeds_api.h"
 
@@ -14,6 +15,7 @@
 #include "domain/model.h"
 #include "domain/region.h"
 #include "http/openapi.h"
+#include "registry/delivery.h"
 #include "registry/queries.h"
 #include "rules/calendar.h"
 #include "registry/registry.h"
@@ -94,7 +96,17 @@ json::object SummonsJson(const SummonsRow& summons) {
         {"at", FormatInstant(attempt.at)},
         {"evidence", attempt.evidence},
         {"service_rule", attempt.service_rule ? json::value(*attempt.service_rule) : nullptr},
-        {"serves_at", InstantOrNull(attempt.serves_at)}});
+        {"serves_at", InstantOrNull(attempt.serves_at)},
+        {"reference", attempt.reference ? json::value(*attempt.reference) : nullptr},
+        {"notification", attempt.notification}});
+  }
+  // Why the cascade sent the summons on through a fallback channel, or skipped one.
+  json::array decisions;
+  for (const DeliveryDecisionRow& decision : summons.delivery_decisions) {
+    decisions.push_back(json::object{{"at", FormatInstant(decision.at)},
+                                     {"outcome", decision.outcome},
+                                     {"rule_id", decision.rule_id},
+                                     {"detail", decision.detail}});
   }
   json::array excuses;
   for (const ExcuseRow& excuse : summons.excuses) {
@@ -126,6 +138,7 @@ json::object SummonsJson(const SummonsRow& summons) {
       {"verification_code",
        summons.verification_code ? json::value(*summons.verification_code) : nullptr},
       {"delivery_log", std::move(attempts)},
+      {"delivery_decisions", std::move(decisions)},
       {"excuses", std::move(excuses)}};
 }
 
@@ -234,6 +247,9 @@ Result<Response> GetExplain(const RouteRequest& request, Registry& registry) {
   ASSIGN_OR_RETURN(Explanation explanation, registry.Explain(person_id));
   json::array gates;
   for (const std::string& gate : explanation.gates) gates.push_back(json::string(gate));
+  // The latest summons's service: the earliest legally valid service event first (issue 6).
+  json::array service;
+  for (const std::string& line : explanation.service) service.push_back(json::string(line));
   json::array measures;
   for (const MeasureExplanation& measure : explanation.measures) {
     json::array lines;
@@ -246,6 +262,7 @@ Result<Response> GetExplain(const RouteRequest& request, Registry& registry) {
                                        {"profile", explanation.profile},
                                        {"at", FormatInstant(registry.Now())},
                                        {"gates", std::move(gates)},
+                                       {"service", std::move(service)},
                                        {"measures", std::move(measures)}});
 }
 
@@ -268,10 +285,14 @@ Result<Response> GetMeasures(const RouteRequest& request, Registry& registry) {
 Result<Response> GetPersonSummonses(const RouteRequest& request, Registry& registry) {
   ASSIGN_OR_RETURN(PersonId person_id, PathId(request));
   Connection& db = registry.connection();
-  ReadSnapshot snapshot(db);
-  RETURN_IF_ERROR(snapshot.Begin());
   RETURN_IF_ERROR(Admit(request, scope::kPersonRead, LocatePerson(db, person_id),
                         "GET /persons/{id}/summonses", "summonses,delivery_log,excuses"));
+  // The citizen opening their summonses on the portal is its first view (evidence, issue 6):
+  // recorded before the read, so the log they are shown includes it.
+  RecordCitizenFirstViews(request, registry, person_id, std::nullopt,
+                          "GET /persons/{id}/summonses");
+  ReadSnapshot snapshot(db);
+  RETURN_IF_ERROR(snapshot.Begin());
   ASSIGN_OR_RETURN(std::vector<SummonsRow> rows, ReadSummonsesOfPerson(db, person_id));
   json::array summonses;
   for (const SummonsRow& row : rows) summonses.push_back(SummonsJson(row));
@@ -462,10 +483,13 @@ Result<Response> PostSummonsBatch(const RouteRequest& request, Registry& registr
 Result<Response> GetSummons(const RouteRequest& request, Registry& registry) {
   ASSIGN_OR_RETURN(SummonsId summons_id, PathId(request));
   Connection& db = registry.connection();
+  Result<RecordLocation> location = LocateSummons(db, summons_id);
+  RETURN_IF_ERROR(Admit(request, scope::kPersonRead, location, "GET /summonses/{id}",
+                        "summons,delivery_log,excuses"));
+  RecordCitizenFirstViews(request, registry, location->person_id, summons_id,
+                          "GET /summonses/{id}");
   ReadSnapshot snapshot(db);
   RETURN_IF_ERROR(snapshot.Begin());
-  RETURN_IF_ERROR(Admit(request, scope::kPersonRead, LocateSummons(db, summons_id),
-                        "GET /summonses/{id}", "summons,delivery_log,excuses"));
   ASSIGN_OR_RETURN(SummonsRow summons, ReadSummons(db, summons_id));
   return Json(status::ok, SummonsJson(summons));
 }
@@ -475,14 +499,27 @@ Result<Response> PostMark(const RouteRequest& request, Registry& registry) {
   RETURN_IF_ERROR(Admit(request, scope::kServiceRecord,
                         LocateSummons(registry.connection(), summons_id),
                         "POST /summonses/{id}/marks", ""));
-  ASSIGN_OR_RETURN(json::object body, BodyObject(request, {"channel", "mark", "at", "evidence"}));
+  ASSIGN_OR_RETURN(json::object body,
+                   BodyObject(request, {"channel", "mark", "at", "evidence", "reference"}));
   ASSIGN_OR_RETURN(std::string channel_name, RequiredString(body, "channel"));
   ASSIGN_OR_RETURN(Channel channel, ParseChannel(channel_name, "channel"));
   ASSIGN_OR_RETURN(std::string mark, RequiredString(body, "mark"));
   ASSIGN_OR_RETURN(std::string evidence, RequiredString(body, "evidence"));
   ASSIGN_OR_RETURN(Instant at, InstantOrNow(body, "at", registry));
-  ASSIGN_OR_RETURN(int64_t attempt_id, registry.RecordServiceMark(Context(request), summons_id,
-                                                                  channel, mark, at, evidence));
+  // The postal tracking number of a letter, by which the operator's later events find it:
+  // stored in the form the import looks it up by.
+  ASSIGN_OR_RETURN(std::optional<std::string> reference, OptionalString(body, "reference"));
+  if (reference && channel == Channel::kRegisteredMail) {
+    Result<std::string> number = NormalizeTrackingNumber(*reference);
+    if (!number.ok()) {
+      return InvalidArgument("reference: '" + *reference +
+                             "' is neither 14 digits nor an S10 number such as RA123456785RU");
+    }
+    reference = *number;
+  }
+  ASSIGN_OR_RETURN(int64_t attempt_id,
+                   registry.RecordServiceMark(Context(request), summons_id, channel, mark, at,
+                                              evidence, reference.value_or("")));
   return Json(status::created, json::object{{"summons_id", summons_id}, {"attempt_id", attempt_id}});
 }
 
@@ -909,6 +946,7 @@ Router MakeApiRouter(const Metrics& metrics) {
              scope::kObjectionDecide, Wrap(PostObjectionDecision));
   AddEnforcementRoutes(router);
   AddFeedRoutes(router);
+  AddChannelRoutes(router);
   return router;
 }
 

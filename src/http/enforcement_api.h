@@ -9,7 +9,10 @@
 // "durable before the answer" wait as every other read.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "access/access_journal.h"
 #include "common/status.h"
@@ -26,9 +29,11 @@
 namespace muster::http {
 
 // The registry's time read from the store, for threads other than the registry's own: a
-// simulated registry's clock is in registry_meta and moves when anyone advances it.
+// simulated registry's clock is in registry_meta and moves when anyone advances it. A read
+// is reused for `kReuse` (checks ask on every request; an advance shows within that time).
 class StoreClock final : public Clock {
  public:
+  static constexpr std::chrono::milliseconds kReuse{50};
   static Result<std::unique_ptr<StoreClock>> Open(std::unique_ptr<Connection> connection);
   Instant Now() const override;
 
@@ -37,6 +42,8 @@ class StoreClock final : public Clock {
   mutable std::mutex mutex_;
   std::unique_ptr<Connection> connection_;  // guarded by mutex_
   bool simulated_ = false;
+  mutable std::optional<Instant> last_;                    // guarded by mutex_
+  mutable std::chrono::steady_clock::time_point last_read_;  // guarded by mutex_
 };
 
 struct EnforcementOptions {

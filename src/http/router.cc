@@ -1,6 +1,5 @@
 #include "http/router.h"
 
-#include <optional>
 
 namespace muster::http {
 namespace {
@@ -17,17 +16,26 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return segments;
 }
 
-// The captures if `path` matches `pattern`, else nullopt. Captures must be non-empty.
-std::optional<Parameters> MatchPattern(std::string_view pattern, std::string_view path) {
-  std::vector<std::string_view> want = Segments(pattern);
-  std::vector<std::string_view> have = Segments(path);
-  if (want.size() != have.size()) return std::nullopt;
+bool IsCapture(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether the path's segments `have` match the route's; captures are non-empty by
+// construction (Segments drops empty ones).
+bool Matches(const std::vector<std::string>& want, const std::vector<std::string_view>& have) {
+  if (want.size() != have.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!IsCapture(want[i]) && want[i] != have[i]) return false;
+  }
+  return true;
+}
+
+Parameters Captures(const std::vector<std::string>& want,
+                    const std::vector<std::string_view>& have) {
   Parameters captures;
   for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
-      captures.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(have[i]));
-    } else if (want[i] != have[i]) {
-      return std::nullopt;
+    if (IsCapture(want[i])) {
+      captures.emplace(want[i].substr(1, want[i].size() - 2), std::string(have[i]));
     }
   }
   return captures;
@@ -37,18 +45,20 @@ std::optional<Parameters> MatchPattern(std::string_view pattern, std::string_vie
 
 void Router::Add(beast_http::verb method, std::string pattern, Execution execution,
                  Access access, std::string_view scope, Handler handler) {
+  std::vector<std::string> segments;
+  for (std::string_view segment : Segments(pattern)) segments.emplace_back(segment);
   routes_.push_back(Route{method, std::move(pattern), execution, access, std::string(scope),
-                          std::move(handler)});
+                          std::move(handler), std::move(segments)});
 }
 
 Router::Match Router::Find(beast_http::verb method, std::string_view path) const {
   Match match;
+  std::vector<std::string_view> have = Segments(path);
   for (const Route& route : routes_) {
-    std::optional<Parameters> captures = MatchPattern(route.pattern, path);
-    if (!captures) continue;
+    if (!Matches(route.segments, have)) continue;
     if (route.method == method) {
       match.route = &route;
-      match.path = std::move(*captures);
+      match.path = Captures(route.segments, have);
       match.allow.clear();
       return match;
     }

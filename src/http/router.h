@@ -85,6 +85,8 @@ struct Route {
   Access access;
   std::string scope;  // the scope the handler requires ("" for none), for docs and tests
   Handler handler;
+  // The pattern split at '/', once, when the route is added: Find runs on every request.
+  std::vector<std::string> segments;
 };
 
 class Router {

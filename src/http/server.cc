@@ -109,8 +109,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry>
   }
   ASSIGN_OR_RETURN(server->identity_connection_, connect());
   server->identity_ = std::make_unique<access::IdentityStore>(*server->identity_connection_);
-  ASSIGN_OR_RETURN(std::unique_ptr<Connection> journal_connection, connect());
-  ASSIGN_OR_RETURN(server->journal_, access::AccessJournal::Start(std::move(journal_connection)));
+  ASSIGN_OR_RETURN(server->journal_,
+                   access::AccessJournal::Start(
+                       connect, {.sync_interval = server->options_.journal_sync_interval}));
   server->environment_.journal = server->journal_.get();
   ASSIGN_OR_RETURN(server->enforcement_,
                    EnforcementNode::Start(connect, server->registry_->profile(),
@@ -544,6 +545,10 @@ asio::awaitable<void> HttpServer::Schedule() {
     if (error || stopping_) break;
     Status ran = co_await OnWorker<Status>([this] {
       RETURN_IF_ERROR(registry_->RefreshClock());
+      // A key rotated with `muster keys rotate` (or revoked) takes effect here without a restart.
+      if (Status keys = registry_->ReloadSigningKeys(); !keys.ok() && registry_->key_ring()) {
+        std::fprintf(stderr, "muster serve: signing keys: %s\n", keys.ToString().c_str());
+      }
       auto due = registry_->RunDue();
       RETURN_IF_ERROR(due.status());
       // Once per (registry) day: put on the register whoever reached the age, take off

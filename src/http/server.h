@@ -61,6 +61,10 @@ struct ServerOptions {
   // POST /checks/bulk: up to 100,000 ids; POST /feeds/…: an agency's batch.
   uint64_t bulk_body_limit = 2 * 1024 * 1024;
   uint64_t feed_body_limit = 64 * 1024 * 1024;
+  // The access journal's durability: each answer waits until its entries are committed, and
+  // committed entries reach stable storage within this interval (docs/ARCHITECTURE.md,
+  // "Access journal durability"). Zero: every commit waits for stable storage.
+  std::chrono::milliseconds journal_sync_interval = std::chrono::milliseconds(50);
   // The measure index, its tailer and the webhook worker (issue 5).
   EnforcementOptions enforcement;
   // How often the worker runs due actions (Registry::RunDue); zero disables the tick.

@@ -26,6 +26,10 @@ LedgerEvent ReadEventRow(const Query& query) {
   return event;
 }
 
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO ledger_events (seq, recorded_at, effective_at, type, person_id, command_id, "
+    "payload, prev_hash, hash)";
+
 constexpr std::string_view kSelectEvents =
     "SELECT seq, recorded_at, effective_at, type, person_id, command_id, payload, prev_hash, hash "
     "FROM ledger_events ";
@@ -61,14 +65,13 @@ Result<LedgerWriter> LedgerWriter::Open(Connection& connection) {
 }
 
 Status LedgerWriter::Append(LedgerEvent& event) {
+  RETURN_IF_ERROR(Flush());
   event.seq = head_seq_ + 1;
   event.prev_hash = head_hash_;
   event.hash = ChainHash(event.prev_hash, event);
   ASSIGN_OR_RETURN(Query query,
-                   Query::Make(*connection_,
-                               "INSERT INTO ledger_events (seq, recorded_at, effective_at, type, "
-                               "person_id, command_id, payload, prev_hash, hash) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"));
+                   Query::Make(*connection_, std::string(kInsertEvent) +
+                                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"));
   query.Bind(event.seq)
       .Bind(ToUnixSeconds(event.recorded_at))
       .Bind(ToUnixSeconds(event.effective_at))
@@ -84,7 +87,33 @@ Status LedgerWriter::Append(LedgerEvent& event) {
   return Status::Ok();
 }
 
+int64_t LedgerWriter::AppendBuffered(LedgerEvent& event) {
+  event.seq = head_seq_ + 1;
+  event.prev_hash = head_hash_;
+  event.hash = ChainHash(event.prev_hash, event);
+  if (!pending_) pending_ = std::make_unique<RowBuffer>(std::string(kInsertEvent), 9);
+  pending_->Row()
+      .Add(event.seq)
+      .Add(ToUnixSeconds(event.recorded_at))
+      .Add(ToUnixSeconds(event.effective_at))
+      .Add(event.type)
+      .Add(event.person_id)
+      .Add(event.command_id)
+      .Add(event.payload)
+      .Add(event.prev_hash)
+      .Add(event.hash);
+  head_seq_ = event.seq;
+  head_hash_ = event.hash;
+  return event.seq;
+}
+
+Status LedgerWriter::Flush() {
+  if (!pending_ || pending_->empty()) return Status::Ok();
+  return pending_->Flush(*connection_);
+}
+
 Status LedgerWriter::Finish() {
+  RETURN_IF_ERROR(Flush());
   if (head_seq_ == opened_seq_) return Status::Ok();
   ASSIGN_OR_RETURN(int64_t changed,
                    ExecuteSql(*connection_, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1",

@@ -16,11 +16,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/status.h"
 #include "common/time.h"
+#include "store/bulk_insert.h"
 #include "store/database.h"
 
 namespace muster {
@@ -53,7 +55,16 @@ class LedgerWriter {
   // Assigns seq, prev_hash and hash to `event` and inserts it.
   Status Append(LedgerEvent& event);
 
-  // Writes the new head. Call once before committing; a no-op if nothing was appended.
+  // Assigns seq, prev_hash and hash to `event` like Append, but keeps the row to be inserted
+  // with others by Flush (many rows per statement): the bulk path of the feeds. Until then the
+  // event is not in ledger_events, so flush before anything in the transaction reads it.
+  // Returns the event's seq.
+  int64_t AppendBuffered(LedgerEvent& event);
+  // Inserts the rows kept by AppendBuffered. Append flushes first, so rows go in in seq order.
+  Status Flush();
+
+  // Writes the new head (after a Flush). Call once before committing; a no-op if nothing was
+  // appended.
   Status Finish();
 
   int64_t last_seq() const { return head_seq_; }
@@ -67,6 +78,7 @@ class LedgerWriter {
   int64_t opened_seq_;
   int64_t head_seq_;
   std::string head_hash_;
+  std::unique_ptr<RowBuffer> pending_;  // rows of AppendBuffered, created on first use
 };
 
 // Reads events in seq order, from `after_seq` (exclusive), at most `limit`.

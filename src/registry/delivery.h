@@ -78,6 +78,12 @@ struct PostalImportReport {
 //  "message":…}]}
 std::string PostalImportReportJson(const PostalImportReport& report);
 
+// A postal tracking number as the import stores it: trimmed, upper case, 14 digits (Russian
+// Post) or the UPU S10 form ("RA123456785RU"); kInvalidArgument naming "tracking_number"
+// otherwise. A mark recorded by hand with its tracking number must use this form, or the
+// operator's later events would not find the letter.
+Result<std::string> NormalizeTrackingNumber(std::string_view raw);
+
 // A notification address in canonical form: "+79101234567" for sms (E.164; blanks, hyphens and
 // brackets dropped), the address with a lower-case domain for email. kInvalidArgument naming
 // "address" otherwise.

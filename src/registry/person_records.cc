@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "domain/identifiers.h"
 #include "domain/region.h"
 #include "registry/events.h"
+#include "registry/projector.h"
 #include "registry/registry.h"
 
 namespace muster {
@@ -72,7 +76,202 @@ json::object MatchFacts::Json() const {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The writer's chunk cache (bulk mode)
+
+// What Preload read, kept equal to what the store would answer now: every method that records
+// something updates it as the projection will.
+struct PersonRecordWriter::Cache {
+  std::unordered_map<PersonId, PersonFacts> persons;
+  std::unordered_set<PersonId> missing_persons;  // asked for, not on file
+  std::unordered_map<std::string, PersonId> owners;  // "kind:value" → person, 0 = nobody
+  // Persons whose obligations were read: those with open summonses / measures in force, and
+  // the student deferments in force of all of them (valid_from, valid_until days).
+  std::unordered_set<PersonId> obligations_read;
+  std::unordered_set<PersonId> open_summons;
+  std::unordered_set<PersonId> measures;
+  std::unordered_map<PersonId, std::vector<std::pair<int64_t, std::optional<int64_t>>>> student;
+
+  static std::string Key(std::string_view kind, std::string_view value) {
+    std::string key(kind);
+    key += ':';
+    key += value;
+    return key;
+  }
+};
+
+namespace {
+
+// Runs `sql` (which ends in "IN (" and takes its fixed parameters first) for `ids` in slices of
+// kInSlice, padding the last slice with its last id so that one statement text serves all.
+constexpr size_t kInSlice = 256;
+
+std::string InList(std::string sql, int first_parameter) {
+  for (size_t i = 0; i < kInSlice; ++i) {
+    if (i > 0) sql += ", ";
+    sql += "$" + std::to_string(first_parameter + static_cast<int>(i));
+  }
+  return sql + ")";
+}
+
+template <typename T, typename BindFixed, typename Visit>
+Status ForSlices(Connection& db, const std::string& sql, const std::vector<T>& ids,
+                 BindFixed bind_fixed, Visit visit) {
+  for (size_t start = 0; start < ids.size(); start += kInSlice) {
+    ASSIGN_OR_RETURN(Query query, Query::Make(db, sql));
+    bind_fixed(query);
+    for (size_t i = 0; i < kInSlice; ++i) {
+      query.Bind(ids[std::min(start + i, ids.size() - 1)]);
+    }
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, query.Next());
+      if (!has_row) break;
+      RETURN_IF_ERROR(visit(query));
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+std::vector<T> SortedUnique(std::vector<T> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
 // The writer
+
+PersonRecordWriter::PersonRecordWriter(Registry& registry, WriteTransaction& transaction)
+    : registry_(&registry), transaction_(&transaction) {}
+PersonRecordWriter::~PersonRecordWriter() = default;
+PersonRecordWriter::PersonRecordWriter(PersonRecordWriter&&) noexcept = default;
+
+Status PersonRecordWriter::Preload(const PersonRecordPreload& preload) {
+  RETURN_IF_ERROR(Flush());
+  if (!cache_) cache_ = std::make_unique<Cache>();
+  transaction_->SetBuffered();
+  Connection& db = connection();
+  Cache& cache = *cache_;
+  {
+    std::vector<PersonId> persons = SortedUnique(preload.persons);
+    for (PersonId id : persons) cache.missing_persons.insert(id);
+    // The columns of Registry::LoadPerson.
+    std::string sql = InList(
+        "SELECT person_id, family_name, given_name, patronymic, sex, birth_date, region, office, "
+        "has_portal_account, fitness, status FROM persons WHERE person_id IN (",
+        1);
+    RETURN_IF_ERROR(ForSlices(db, sql, persons, [](Query&) {}, [&](Query& row) -> Status {
+      PersonFacts person;
+      person.person_id = row.Int(0);
+      person.family_name = row.Text(1);
+      person.given_name = row.Text(2);
+      person.patronymic = row.Text(3);
+      ASSIGN_OR_RETURN(person.sex, ParseSex(row.TextView(4), "sex"));
+      person.birth_date = FromEpochDays(static_cast<int32_t>(row.Int(5)));
+      person.region = row.Text(6);
+      person.office = row.Text(7);
+      person.has_portal_account = row.Int(8) != 0;
+      person.fitness = row.OptionalText(9);
+      person.status = row.Text(10);
+      ASSIGN_OR_RETURN(person.zone, registry_->ZoneOfOffice(person.office));
+      cache.missing_persons.erase(person.person_id);
+      cache.persons[person.person_id] = std::move(person);
+      return Status::Ok();
+    }));
+  }
+  {
+    std::map<std::string, std::vector<std::string>> by_kind;
+    for (const auto& [kind, value] : preload.identifiers) {
+      std::string key = Cache::Key(kind, value);
+      if (cache.owners.contains(key)) continue;
+      cache.owners[key] = 0;
+      by_kind[kind].push_back(value);
+    }
+    std::string sql = InList(
+        "SELECT value, person_id FROM person_identifiers WHERE kind = $1 AND value IN (", 2);
+    for (auto& [kind, values] : by_kind) {
+      values = SortedUnique(std::move(values));
+      RETURN_IF_ERROR(ForSlices(db, sql, values, [&](Query& query) { query.Bind(kind); },
+                                [&](Query& row) {
+                                  cache.owners[Cache::Key(kind, row.TextView(0))] = row.Int(1);
+                                  return Status::Ok();
+                                }));
+    }
+  }
+  {
+    std::vector<PersonId> persons = SortedUnique(preload.obligations);
+    for (PersonId id : persons) cache.obligations_read.insert(id);
+    RETURN_IF_ERROR(ForSlices(
+        db, InList("SELECT person_id FROM summonses WHERE status IN ('issued', 'served') AND "
+                   "person_id IN (",
+                   1),
+        persons, [](Query&) {}, [&](Query& row) {
+          cache.open_summons.insert(row.Int(0));
+          return Status::Ok();
+        }));
+    RETURN_IF_ERROR(ForSlices(
+        db, InList("SELECT person_id FROM measures WHERE lifted_at IS NULL AND person_id IN (", 1),
+        persons, [](Query&) {}, [&](Query& row) {
+          cache.measures.insert(row.Int(0));
+          return Status::Ok();
+        }));
+    RETURN_IF_ERROR(ForSlices(
+        db,
+        InList("SELECT person_id, valid_from, valid_until FROM grounds WHERE basis = $1 AND "
+               "ended_at IS NULL AND person_id IN (",
+               2),
+        persons, [](Query& query) { query.Bind(kStudentBasis); }, [&](Query& row) {
+          cache.student[row.Int(0)].emplace_back(row.Int(1), row.OptionalInt(2));
+          return Status::Ok();
+        }));
+  }
+  return Status::Ok();
+}
+
+Status PersonRecordWriter::Flush() { return transaction_->Flush(); }
+
+Result<PersonFacts> PersonRecordWriter::Person(PersonId person_id) {
+  if (cache_) {
+    if (auto found = cache_->persons.find(person_id); found != cache_->persons.end()) {
+      return found->second;
+    }
+    if (cache_->missing_persons.contains(person_id)) {
+      return NotFound("person: no person with id " + std::to_string(person_id));
+    }
+  }
+  RETURN_IF_ERROR(Flush());
+  ASSIGN_OR_RETURN(PersonFacts person, registry_->LoadPerson(person_id));
+  if (cache_) cache_->persons[person_id] = person;
+  return person;
+}
+
+Result<PersonId> PersonRecordWriter::IdentifierOwner(std::string_view kind, std::string_view value) {
+  if (cache_) {
+    if (auto found = cache_->owners.find(Cache::Key(kind, value)); found != cache_->owners.end()) {
+      return found->second;
+    }
+  }
+  RETURN_IF_ERROR(Flush());
+  ASSIGN_OR_RETURN(Query owner, Query::Make(connection(), "SELECT person_id FROM person_identifiers "
+                                                          "WHERE kind = $1 AND value = $2"));
+  owner.Bind(kind).Bind(value);
+  ASSIGN_OR_RETURN(bool found, owner.Next());
+  PersonId person_id = found ? owner.Int(0) : 0;
+  if (cache_) cache_->owners[Cache::Key(kind, value)] = person_id;
+  return person_id;
+}
+
+bool PersonRecordWriter::KnowsNoOpenSummons(PersonId person_id) const {
+  return cache_ && cache_->obligations_read.contains(person_id) &&
+         !cache_->open_summons.contains(person_id);
+}
+
+bool PersonRecordWriter::KnowsNoMeasures(PersonId person_id) const {
+  return cache_ && cache_->obligations_read.contains(person_id) &&
+         !cache_->measures.contains(person_id);
+}
 
 Instant PersonRecordWriter::now() const { return transaction_->now(); }
 Connection& PersonRecordWriter::connection() { return transaction_->connection(); }
@@ -84,6 +283,18 @@ Result<PersonId> PersonRecordWriter::RecordPerson(const NewPerson& person,
   if (person.family_name.empty()) return InvalidArgument("family_name: required");
   if (person.given_name.empty()) return InvalidArgument("given_name: required");
   ASSIGN_OR_RETURN(const Region* region, RegionOfOffice(person.office, "office"));
+  if (cache_) {
+    // The projection would refuse an identifier recorded for someone else; in bulk mode its
+    // rows are written later, so say it here, as the projection would.
+    for (const auto& [kind, value] : person.identifiers) {
+      std::string_view name = IdentifierKindName(kind);
+      ASSIGN_OR_RETURN(PersonId owner, IdentifierOwner(name, value));
+      if (owner != 0) {
+        return AlreadyExists(std::string(name) + ": " + value +
+                             " is already recorded for another person");
+      }
+    }
+  }
   ASSIGN_OR_RETURN(PersonId person_id, transaction_->NextId("person"));
   json::array identifiers;
   for (const auto& [kind, value] : person.identifiers) {
@@ -107,6 +318,25 @@ Result<PersonId> PersonRecordWriter::RecordPerson(const NewPerson& person,
                        {"match", match.Json()}};
   RETURN_IF_ERROR(
       transaction_->Emit(events::kPersonRecorded, person_id, now(), payload).status());
+  if (cache_) {
+    PersonFacts facts;
+    facts.person_id = person_id;
+    facts.family_name = person.family_name;
+    facts.given_name = person.given_name;
+    facts.patronymic = person.patronymic;
+    facts.sex = person.sex;
+    facts.birth_date = person.birth_date;
+    facts.region = region->code;
+    facts.office = person.office;
+    facts.has_portal_account = person.has_portal_account;
+    facts.status = "recorded";
+    ASSIGN_OR_RETURN(facts.zone, registry_->ZoneOfOffice(person.office));
+    cache_->persons[person_id] = std::move(facts);
+    cache_->obligations_read.insert(person_id);  // a new person has none
+    for (const auto& [kind, value] : person.identifiers) {
+      cache_->owners[Cache::Key(IdentifierKindName(kind), value)] = person_id;
+    }
+  }
   RETURN_IF_ERROR(ReconsiderRegistration(person_id).status());
   return person_id;
 }
@@ -114,19 +344,11 @@ Result<PersonId> PersonRecordWriter::RecordPerson(const NewPerson& person,
 Status PersonRecordWriter::RecordAttributes(
     PersonId person_id, const std::vector<std::pair<std::string, std::string>>& attributes,
     const Provenance& source, const MatchFacts& match, Instant effective_at) {
-  Connection& db = connection();
-  std::string status, family_name, given_name, patronymic;
-  {
-    ASSIGN_OR_RETURN(Query query, Query::Make(db, "SELECT status, family_name, given_name, "
-                                                  "patronymic FROM persons WHERE person_id = $1"));
-    query.Bind(person_id);
-    ASSIGN_OR_RETURN(bool found, query.Next());
-    if (!found) return NotFound("person: no person with id " + std::to_string(person_id));
-    status = query.Text(0);
-    family_name = query.Text(1);
-    given_name = query.Text(2);
-    patronymic = query.Text(3);
-  }
+  ASSIGN_OR_RETURN(PersonFacts person, Person(person_id));
+  const std::string& status = person.status;
+  const std::string& family_name = person.family_name;
+  const std::string& given_name = person.given_name;
+  const std::string& patronymic = person.patronymic;
   if (status == "merged") {
     return FailedPrecondition("person: " + std::to_string(person_id) +
                               " was merged into another record");
@@ -139,15 +361,12 @@ Status PersonRecordWriter::RecordAttributes(
   bool name_changes = false;
   for (const auto& [name, value] : attributes) {
     if (IsIdentifierAttribute(name)) {
-      ASSIGN_OR_RETURN(Query owner, Query::Make(db, "SELECT person_id FROM person_identifiers "
-                                                    "WHERE kind = $1 AND value = $2"));
-      owner.Bind(name).Bind(value);
-      ASSIGN_OR_RETURN(bool found, owner.Next());
-      if (found && owner.Int(0) != person_id) {
+      ASSIGN_OR_RETURN(PersonId owner, IdentifierOwner(name, value));
+      if (owner != 0 && owner != person_id) {
         return AlreadyExists(name + ": " + value + " is recorded for another person (" +
-                             std::to_string(owner.Int(0)) + ")");
+                             std::to_string(owner) + ")");
       }
-      if (found) continue;  // already known for this person: nothing new
+      if (owner != 0) continue;  // already known for this person: nothing new
     }
     if (name == "family_name" && value != family_name) name_changes = true;
     if (name == "given_name" && value != given_name) name_changes = true;
@@ -163,12 +382,24 @@ Status PersonRecordWriter::RecordAttributes(
     payload["former_name"] = json::object{
         {"family_name", family_name}, {"given_name", given_name}, {"patronymic", patronymic}};
   }
-  return transaction_->Emit(events::kAttributeRecorded, person_id, effective_at, payload).status();
+  RETURN_IF_ERROR(
+      transaction_->Emit(events::kAttributeRecorded, person_id, effective_at, payload).status());
+  if (cache_) {
+    PersonFacts& cached = cache_->persons[person_id];
+    for (const auto& [name, value] : payload["attributes"].get_object()) {
+      std::string text(value.get_string());
+      if (IsIdentifierAttribute(name)) cache_->owners[Cache::Key(name, text)] = person_id;
+      if (name == "family_name") cached.family_name = text;
+      if (name == "given_name") cached.given_name = text;
+      if (name == "patronymic") cached.patronymic = text;
+    }
+  }
+  return Status::Ok();
 }
 
 Status PersonRecordWriter::RecordDeath(PersonId person_id, CivilDate died_on,
                                        const Provenance& source, const MatchFacts& match) {
-  ASSIGN_OR_RETURN(PersonFacts person, registry_->LoadPerson(person_id));
+  ASSIGN_OR_RETURN(PersonFacts person, Person(person_id));
   if (person.status == "merged") {
     return FailedPrecondition("person: " + std::to_string(person_id) +
                               " was merged into another record");
@@ -178,12 +409,12 @@ Status PersonRecordWriter::RecordDeath(PersonId person_id, CivilDate died_on,
     return InvalidArgument("date_of_death: " + FormatDate(died_on) + " is before the birth date " +
                            FormatDate(person.birth_date));
   }
-  Connection& db = connection();
   std::vector<SummonsId> open;
-  {
-    ASSIGN_OR_RETURN(Query query, Query::Make(db, "SELECT summons_id FROM summonses WHERE "
-                                                  "person_id = $1 AND status IN ('issued', "
-                                                  "'served') ORDER BY summons_id"));
+  if (!KnowsNoOpenSummons(person_id)) {
+    RETURN_IF_ERROR(Flush());
+    ASSIGN_OR_RETURN(Query query, Query::Make(connection(), "SELECT summons_id FROM summonses WHERE "
+                                                            "person_id = $1 AND status IN ('issued', "
+                                                            "'served') ORDER BY summons_id"));
     query.Bind(person_id);
     while (true) {
       ASSIGN_OR_RETURN(bool has_row, query.Next());
@@ -214,6 +445,14 @@ Status PersonRecordWriter::RecordDeath(PersonId person_id, CivilDate died_on,
     json::object cancel{{"summons_id", summons_id}, {"person_id", person_id}, {"reason", reason}};
     RETURN_IF_ERROR(transaction_->Emit(events::kSummonsCancelled, person_id, at, cancel).status());
   }
+  bool no_measures = KnowsNoMeasures(person_id);
+  if (cache_) {
+    cache_->persons[person_id].status = "deceased";
+    cache_->open_summons.erase(person_id);
+    cache_->measures.erase(person_id);
+  }
+  if (no_measures) return Status::Ok();  // LiftIn would find nothing to lift
+  RETURN_IF_ERROR(Flush());
   return registry_->LiftIn(*transaction_, person_id, std::nullopt, reason,
                            profile().lifting_rule.rule_id, at);
 }
@@ -234,16 +473,24 @@ Result<std::optional<int64_t>> PersonRecordWriter::RecordEnrolment(
   if (!full_time || !profile().HasDefermentBasis(kStudentBasis)) {
     return std::optional<int64_t>();
   }
-  ASSIGN_OR_RETURN(PersonFacts person, registry_->LoadPerson(person_id));
+  ASSIGN_OR_RETURN(PersonFacts person, Person(person_id));
   if (person.status == "deceased") return std::optional<int64_t>();
-  Connection& db = connection();
-  {
+  const int64_t from_days = ToEpochDays(from);
+  if (cache_ && cache_->obligations_read.contains(person_id)) {
     // The same enrolment sent again, or by a second batch, grants nothing new.
+    for (const auto& [valid_from, valid_until] : cache_->student[person_id]) {
+      if (valid_from <= from_days && (!valid_until || *valid_until >= from_days)) {
+        return std::optional<int64_t>();
+      }
+    }
+  } else {
+    RETURN_IF_ERROR(Flush());
     ASSIGN_OR_RETURN(Query existing,
-                     Query::Make(db, "SELECT ground_id FROM grounds WHERE person_id = $1 AND "
-                                     "basis = $2 AND ended_at IS NULL AND valid_from <= $3 AND "
-                                     "(valid_until IS NULL OR valid_until >= $3) LIMIT 1"));
-    existing.Bind(person_id).Bind(kStudentBasis).Bind(static_cast<int64_t>(ToEpochDays(from)));
+                     Query::Make(connection(),
+                                 "SELECT ground_id FROM grounds WHERE person_id = $1 AND "
+                                 "basis = $2 AND ended_at IS NULL AND valid_from <= $3 AND "
+                                 "(valid_until IS NULL OR valid_until >= $3) LIMIT 1"));
+    existing.Bind(person_id).Bind(kStudentBasis).Bind(from_days);
     ASSIGN_OR_RETURN(bool found, existing.Next());
     if (found) return std::optional<int64_t>();
   }
@@ -270,23 +517,34 @@ Result<std::optional<int64_t>> PersonRecordWriter::RecordEnrolment(
     // As Registry::GrantGround: measures in force end on the ground's first local day.
     int64_t due_at = ToUnixSeconds(StartOfLocalDay(from, person.zone));
     json::array checks;
-    ASSIGN_OR_RETURN(Query open, Query::Make(db, "SELECT summons_id FROM summonses WHERE "
-                                                 "person_id = $1 AND status IN ('issued', "
-                                                 "'served') ORDER BY summons_id"));
-    open.Bind(person_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool has_row, open.Next());
-      if (!has_row) break;
-      checks.push_back(json::object{{"summons_id", open.Int(0)}, {"due_at", due_at}});
+    if (!KnowsNoOpenSummons(person_id)) {
+      RETURN_IF_ERROR(Flush());
+      ASSIGN_OR_RETURN(Query open, Query::Make(connection(), "SELECT summons_id FROM summonses "
+                                                             "WHERE person_id = $1 AND status IN "
+                                                             "('issued', 'served') ORDER BY "
+                                                             "summons_id"));
+      open.Bind(person_id);
+      while (true) {
+        ASSIGN_OR_RETURN(bool has_row, open.Next());
+        if (!has_row) break;
+        checks.push_back(json::object{{"summons_id", open.Int(0)}, {"due_at", due_at}});
+      }
     }
     payload["ground_checks"] = std::move(checks);
   }
   RETURN_IF_ERROR(transaction_->Emit(events::kGroundGranted, person_id, at, payload).status());
-  if (!starts_later) {
+  if (cache_) {
+    std::optional<int64_t> until_days;
+    if (until) until_days = ToEpochDays(*until);
+    cache_->student[person_id].emplace_back(from_days, until_days);
+  }
+  if (!starts_later && !KnowsNoMeasures(person_id)) {
+    RETURN_IF_ERROR(Flush());
     RETURN_IF_ERROR(registry_->LiftIn(*transaction_, person_id, std::nullopt,
                                       "deferment granted (student_full_time, derived from " +
                                           source.Text() + ")",
                                       profile().lifting_rule.rule_id, at));
+    if (cache_) cache_->measures.erase(person_id);
   }
   return std::optional<int64_t>(ground_id);
 }
@@ -318,7 +576,7 @@ Status PersonRecordWriter::CloseReview(int64_t review_id, std::string_view decis
 Result<bool> PersonRecordWriter::ReconsiderRegistration(PersonId person_id) {
   const Profile& rules = profile();
   if (!rules.registration_automatic) return false;
-  ASSIGN_OR_RETURN(PersonFacts person, registry_->LoadPerson(person_id));
+  ASSIGN_OR_RETURN(PersonFacts person, Person(person_id));
   Instant at = now();
   CivilDate today = LocalDate(at, person.zone);
   CivilDate from = rules.RegistrationStart(person.birth_date);
@@ -338,11 +596,18 @@ Result<bool> PersonRecordWriter::ReconsiderRegistration(PersonId person_id) {
                          {"facts", std::move(facts)}};
     RETURN_IF_ERROR(
         transaction_->Emit(events::kRegistrationOpened, person_id, at, payload).status());
+    if (cache_) cache_->persons[person_id].status = "registered";
     return true;
   }
   if (person.status == "registered" && today >= until) {
     std::string reason = "registration age limit reached (" + rules.registration_rule.rule_id + ")";
     std::vector<SummonsId> open;
+    RETURN_IF_ERROR(Flush());
+    if (cache_) {
+      // Read and changed below without the cache: forget what it knew.
+      cache_->persons.erase(person_id);
+      cache_->obligations_read.erase(person_id);
+    }
     {
       ASSIGN_OR_RETURN(Query query, Query::Make(connection(), "SELECT summons_id FROM summonses "
                                                               "WHERE person_id = $1 AND status IN "
@@ -371,6 +636,7 @@ Result<bool> PersonRecordWriter::ReconsiderRegistration(PersonId person_id) {
       RETURN_IF_ERROR(
           transaction_->Emit(events::kSummonsCancelled, person_id, at, cancel).status());
     }
+    RETURN_IF_ERROR(Flush());
     RETURN_IF_ERROR(registry_->LiftIn(*transaction_, person_id, std::nullopt, reason,
                                       rules.lifting_rule.rule_id, at));
     return true;
@@ -449,15 +715,14 @@ Result<int64_t> Registry::MergePersons(const CommandContext& context, PersonId s
   }
   {
     // Attributes the survivor lacks move; where both have one, the survivor's stays.
-    ASSIGN_OR_RETURN(Query query,
-                     Query::Make(db, "SELECT name FROM person_attributes a WHERE person_id = $1 "
-                                     "AND NOT EXISTS (SELECT 1 FROM person_attributes b WHERE "
-                                     "b.person_id = $2 AND b.name = a.name) ORDER BY name"));
-    query.Bind(merged_id).Bind(survivor_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool has_row, query.Next());
-      if (!has_row) break;
-      attributes.push_back(json::string(query.TextView(0)));
+    ASSIGN_OR_RETURN(std::vector<PersonAttribute> merged_attributes,
+                     ReadPersonAttributes(db, merged_id));
+    ASSIGN_OR_RETURN(std::vector<PersonAttribute> survivor_attributes,
+                     ReadPersonAttributes(db, survivor_id));
+    std::set<std::string> held;
+    for (const PersonAttribute& attribute : survivor_attributes) held.insert(attribute.name);
+    for (const PersonAttribute& attribute : merged_attributes) {
+      if (!held.contains(attribute.name)) attributes.push_back(json::string(attribute.name));
     }
   }
   ASSIGN_OR_RETURN(int64_t merge_id, transaction->NextId("merge"));
@@ -606,26 +871,38 @@ Result<std::pair<std::string, std::string>> IdentifierItem(const json::value& it
   return std::make_pair(std::move(kind), std::move(value));
 }
 
-Status InsertDecision(Connection& db, const LedgerEvent& event, int64_t person_id,
-                      std::string_view kind, std::string_view outcome, std::string_view rule_id,
-                      std::string_view profile_version, const json::object& payload) {
+// The projection of the events that only create rows is derived into a ProjectionBuffer (see
+// registry/projector.h): the bulk path keeps the buffer for many events, ProjectEvent flushes it
+// at once — the same rows either way.
+
+void DeriveDecision(ProjectionBuffer& rows, const LedgerEvent& event, int64_t person_id,
+                    std::string_view kind, std::string outcome, std::string rule_id,
+                    std::string profile_version, const json::object& payload) {
   const json::value* facts = payload.if_contains("facts");
-  return Run(ExecuteSql(db,
-                        "INSERT INTO decisions (person_id, summons_id, at, kind, outcome, rule_id, "
-                        "profile_version, facts, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        person_id, std::optional<int64_t>(), ToUnixSeconds(event.effective_at),
-                        kind, outcome, rule_id, profile_version,
-                        facts ? json::serialize(*facts) : std::string("{}"), event.seq));
+  rows.decisions()
+      .Row()
+      .Add(person_id)
+      .AddNull()
+      .Add(ToUnixSeconds(event.effective_at))
+      .Add(kind)
+      .Add(std::move(outcome))
+      .Add(std::move(rule_id))
+      .Add(std::move(profile_version))
+      .Add(facts ? json::serialize(*facts) : std::string("{}"))
+      .Add(event.seq);
 }
 
-Status InsertNotice(Connection& db, const LedgerEvent& event, int64_t person_id,
-                    std::string_view kind, const json::object& payload) {
+void DeriveNotice(ProjectionBuffer& rows, const LedgerEvent& event, int64_t person_id,
+                  std::string_view kind, const json::object& payload) {
   auto text = JsonOptionalString(payload, "notice");
-  if (!text) return Status::Ok();
-  return Run(ExecuteSql(db,
-                        "INSERT INTO person_notices (person_id, kind, text, created_at, seq) "
-                        "VALUES ($1, $2, $3, $4, $5)",
-                        person_id, kind, *text, ToUnixSeconds(event.effective_at), event.seq));
+  if (!text) return;
+  rows.notices()
+      .Row()
+      .Add(person_id)
+      .Add(kind)
+      .Add(std::move(*text))
+      .Add(ToUnixSeconds(event.effective_at))
+      .Add(event.seq);
 }
 
 struct ProvenanceRow {
@@ -646,79 +923,70 @@ Result<ProvenanceRow> ReadProvenance(const json::object& payload) {
   return row;
 }
 
-Status UpsertAttribute(Connection& db, const LedgerEvent& event, int64_t person_id,
-                       std::string_view name, std::string_view value,
-                       const ProvenanceRow& source) {
-  return Run(ExecuteSql(
-      db,
-      "INSERT INTO person_attributes (person_id, name, value, agency, sequence, record, "
-      "recorded_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (person_id, name) "
-      "DO UPDATE SET value = excluded.value, agency = excluded.agency, sequence = "
-      "excluded.sequence, record = excluded.record, recorded_at = excluded.recorded_at, seq = "
-      "excluded.seq",
-      person_id, name, value, source.agency, source.sequence, source.record,
-      ToUnixSeconds(event.effective_at), event.seq));
+// One row of person_attribute_records: the attributes one event recorded, as a JSON object.
+void DeriveAttributeRecord(ProjectionBuffer& rows, const LedgerEvent& event, int64_t person_id,
+                           std::string attributes_json, ProvenanceRow source) {
+  rows.attribute_records()
+      .Row()
+      .Add(person_id)
+      .Add(event.seq)
+      .Add(std::move(source.agency))
+      .Add(source.sequence)
+      .Add(source.record)
+      .Add(ToUnixSeconds(event.effective_at))
+      .Add(std::move(attributes_json));
 }
 
-Status InsertFormerName(Connection& db, const LedgerEvent& event, int64_t person_id,
+Status DeriveFormerName(ProjectionBuffer& rows, const LedgerEvent& event, int64_t person_id,
                         const json::object& name) {
   ASSIGN_OR_RETURN(std::string family, JsonString(name, "family_name"));
   ASSIGN_OR_RETURN(std::string given, JsonString(name, "given_name"));
   ASSIGN_OR_RETURN(std::string patronymic, JsonString(name, "patronymic"));
-  return Run(ExecuteSql(db,
-                        "INSERT INTO person_former_names (person_id, family_name, given_name, "
-                        "patronymic, seq) VALUES ($1, $2, $3, $4, $5)",
-                        person_id, family, given, patronymic, event.seq));
+  rows.former_names()
+      .Row()
+      .Add(person_id)
+      .Add(std::move(family))
+      .Add(std::move(given))
+      .Add(std::move(patronymic))
+      .Add(event.seq);
+  return Status::Ok();
 }
 
-Status ProjectPersonRecorded(Connection& db, const LedgerEvent& event, const json::object& p) {
-  ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
+Status DerivePersonRecorded(ProjectionBuffer& rows, const LedgerEvent& event,
+                            const json::object& p) {
+  ProjectionBuffer::PersonRow person;
+  ASSIGN_OR_RETURN(person.person_id, JsonInt(p, "person_id"));
   ASSIGN_OR_RETURN(std::string birth_text, JsonString(p, "birth_date"));
   ASSIGN_OR_RETURN(CivilDate birth_date, ParseDate(birth_text, "birth_date"));
-  ASSIGN_OR_RETURN(bool portal, JsonBool(p, "has_portal_account"));
-  ASSIGN_OR_RETURN(Query insert,
-                   Query::Make(db,
-                               "INSERT INTO persons (person_id, family_name, given_name, "
-                               "patronymic, family_name_latin, given_name_latin, patronymic_latin, "
-                               "sex, birth_date, region, office, has_portal_account, status, "
-                               "registered_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-                               "$9, $10, $11, $12, 'recorded', $13, $14)"));
-  insert.Bind(person_id);
-  for (std::string_view key : {"family_name", "given_name", "patronymic", "family_name_latin",
-                               "given_name_latin", "patronymic_latin", "sex"}) {
-    ASSIGN_OR_RETURN(std::string value, JsonString(p, key));
-    insert.Bind(value);
-  }
-  ASSIGN_OR_RETURN(std::string region, JsonString(p, "region"));
-  ASSIGN_OR_RETURN(std::string office, JsonString(p, "office"));
-  ASSIGN_OR_RETURN(std::string source, JsonString(p, "source"));
-  insert.Bind(static_cast<int64_t>(ToEpochDays(birth_date)))
-      .Bind(region)
-      .Bind(office)
-      .Bind(portal)
-      .Bind(ToUnixSeconds(event.effective_at))
-      .Bind(source);
-  RETURN_IF_ERROR(insert.Run().status());
+  ASSIGN_OR_RETURN(person.has_portal_account, JsonBool(p, "has_portal_account"));
+  ASSIGN_OR_RETURN(person.family_name, JsonString(p, "family_name"));
+  ASSIGN_OR_RETURN(person.given_name, JsonString(p, "given_name"));
+  ASSIGN_OR_RETURN(person.patronymic, JsonString(p, "patronymic"));
+  ASSIGN_OR_RETURN(person.family_name_latin, JsonString(p, "family_name_latin"));
+  ASSIGN_OR_RETURN(person.given_name_latin, JsonString(p, "given_name_latin"));
+  ASSIGN_OR_RETURN(person.patronymic_latin, JsonString(p, "patronymic_latin"));
+  ASSIGN_OR_RETURN(person.sex, JsonString(p, "sex"));
+  ASSIGN_OR_RETURN(person.region, JsonString(p, "region"));
+  ASSIGN_OR_RETURN(person.office, JsonString(p, "office"));
+  ASSIGN_OR_RETURN(person.source, JsonString(p, "source"));
+  person.birth_date = ToEpochDays(birth_date);
+  person.status = "recorded";
+  person.registered_at = ToUnixSeconds(event.effective_at);
   const json::value* identifiers = p.if_contains("identifiers");
   if (identifiers == nullptr || !identifiers->is_array()) {
     return DataLoss("event payload: field 'identifiers' missing");
   }
+  const int64_t person_id = person.person_id;
+  rows.InsertPerson(std::move(person));
   for (const json::value& item : identifiers->get_array()) {
-    if (!item.is_object()) return DataLoss("event payload: malformed identifier");
-    ASSIGN_OR_RETURN(std::string kind, JsonString(item.get_object(), "kind"));
-    ASSIGN_OR_RETURN(std::string value, JsonString(item.get_object(), "value"));
-    Status status = Run(ExecuteSql(
-        db, "INSERT INTO person_identifiers (kind, value, person_id) VALUES ($1, $2, $3)", kind,
-        value, person_id));
-    if (status.code() == StatusCode::kAlreadyExists) {
-      return AlreadyExists(kind + ": " + value + " is already recorded for another person");
-    }
-    RETURN_IF_ERROR(status);
+    ASSIGN_OR_RETURN(auto identifier, IdentifierItem(item));
+    rows.identifiers().Row().Add(std::move(identifier.first)).Add(std::move(identifier.second)).Add(person_id);
   }
   return Status::Ok();
 }
 
-Status ProjectAttributeRecorded(Connection& db, const LedgerEvent& event, const json::object& p) {
+Status DeriveAttributeRecorded(ProjectionBuffer& rows, const LedgerEvent& event,
+                               const json::object& p) {
   ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
   ASSIGN_OR_RETURN(ProvenanceRow source, ReadProvenance(p));
   const json::value* attributes = p.if_contains("attributes");
@@ -726,60 +994,119 @@ Status ProjectAttributeRecorded(Connection& db, const LedgerEvent& event, const 
     return DataLoss("event payload: field 'attributes' missing");
   }
   if (const json::value* former = p.if_contains("former_name"); former && former->is_object()) {
-    RETURN_IF_ERROR(InsertFormerName(db, event, person_id, former->get_object()));
+    RETURN_IF_ERROR(DeriveFormerName(rows, event, person_id, former->get_object()));
   }
   for (const auto& [key, value] : attributes->get_object()) {
     if (!value.is_string()) return DataLoss("event payload: attribute values are strings");
     std::string_view name = key;
-    std::string_view text = value.get_string();
-    RETURN_IF_ERROR(UpsertAttribute(db, event, person_id, name, text, source));
     if (IsIdentifierAttribute(name)) {
-      Status status = Run(ExecuteSql(
-          db, "INSERT INTO person_identifiers (kind, value, person_id) VALUES ($1, $2, $3)", name,
-          text, person_id));
-      if (status.code() == StatusCode::kAlreadyExists) {
-        return AlreadyExists(std::string(name) + ": " + std::string(text) +
-                             " is already recorded for another person");
-      }
-      RETURN_IF_ERROR(status);
+      rows.identifiers().Row().Add(name).Add(std::string_view(value.get_string())).Add(person_id);
     } else if (IsNameAttribute(name)) {
-      // The column names are the attribute names, checked just above.
-      RETURN_IF_ERROR(Run(ExecuteSql(
-          db, "UPDATE persons SET " + std::string(name) + " = $1 WHERE person_id = $2", text,
-          person_id)));
+      rows.UpdatePerson(person_id, name, std::string(value.get_string()));
     }
   }
+  DeriveAttributeRecord(rows, event, person_id, json::serialize(*attributes), std::move(source));
   return Status::Ok();
 }
 
-Status ProjectRegistrationOpened(Connection& db, const LedgerEvent& event, const json::object& p) {
+Status DeriveRegistrationOpened(ProjectionBuffer& rows, const LedgerEvent& event,
+                                const json::object& p) {
   ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
   ASSIGN_OR_RETURN(std::string rule_id, JsonString(p, "rule_id"));
   ASSIGN_OR_RETURN(std::string profile_version, JsonString(p, "profile_version"));
-  RETURN_IF_ERROR(Run(ExecuteSql(
-      db, "UPDATE persons SET status = 'registered' WHERE person_id = $1", person_id)));
-  RETURN_IF_ERROR(InsertDecision(db, event, person_id, "registration", "put on the register",
-                                 rule_id, profile_version, p));
-  return InsertNotice(db, event, person_id, "registration_opened", p);
+  rows.UpdatePerson(person_id, "status", "registered");
+  DeriveDecision(rows, event, person_id, "registration", "put on the register", std::move(rule_id),
+                 std::move(profile_version), p);
+  DeriveNotice(rows, event, person_id, "registration_opened", p);
+  return Status::Ok();
 }
 
-Status ProjectPersonDeregistered(Connection& db, const LedgerEvent& event, const json::object& p) {
+Status DerivePersonDeregistered(ProjectionBuffer& rows, const LedgerEvent& event,
+                                const json::object& p) {
   ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
   ASSIGN_OR_RETURN(std::string reason, JsonString(p, "reason"));
   ASSIGN_OR_RETURN(std::string detail, JsonString(p, "detail"));
   ASSIGN_OR_RETURN(std::string rule_id, JsonString(p, "rule_id"));
   ASSIGN_OR_RETURN(std::string profile_version, JsonString(p, "profile_version"));
-  std::string status = reason == "death" ? "deceased" : "deregistered";
-  RETURN_IF_ERROR(Run(ExecuteSql(db, "UPDATE persons SET status = $1 WHERE person_id = $2",
-                                 status, person_id)));
+  rows.UpdatePerson(person_id, "status", reason == "death" ? "deceased" : "deregistered");
   if (auto died_on = JsonOptionalString(p, "date_of_death")) {
     ASSIGN_OR_RETURN(ProvenanceRow source, ReadProvenance(p));
-    RETURN_IF_ERROR(UpsertAttribute(db, event, person_id, "date_of_death", *died_on, source));
+    DeriveAttributeRecord(rows, event, person_id,
+                          json::serialize(json::object{{"date_of_death", *died_on}}),
+                          std::move(source));
   }
-  RETURN_IF_ERROR(InsertDecision(db, event, person_id, "registration",
-                                 "taken off the register: " + detail, rule_id, profile_version,
-                                 p));
-  return InsertNotice(db, event, person_id, "registration_closed", p);
+  DeriveDecision(rows, event, person_id, "registration", "taken off the register: " + detail,
+                 std::move(rule_id), std::move(profile_version), p);
+  DeriveNotice(rows, event, person_id, "registration_closed", p);
+  return Status::Ok();
+}
+
+Status DeriveMatchReviewOpened(ProjectionBuffer& rows, const LedgerEvent& event,
+                               const json::object& p) {
+  ASSIGN_OR_RETURN(int64_t review_id, JsonInt(p, "review_id"));
+  ASSIGN_OR_RETURN(ProvenanceRow source, ReadProvenance(p));
+  ASSIGN_OR_RETURN(int64_t candidate_id, JsonInt(p, "candidate_id"));
+  ASSIGN_OR_RETURN(std::string weight, JsonString(p, "weight"));
+  ASSIGN_OR_RETURN(std::string record, JsonString(p, "record"));
+  const json::value* comparison = p.if_contains("comparison");
+  rows.reviews()
+      .Row()
+      .Add(review_id)
+      .Add(std::move(source.agency))
+      .Add(source.sequence)
+      .Add(source.record)
+      .Add(candidate_id)
+      .Add(std::move(weight))
+      .Add(comparison ? json::serialize(*comparison) : std::string("{}"))
+      .Add(std::move(record))
+      .Add("open")
+      .Add(ToUnixSeconds(event.effective_at))
+      .Add(event.seq);
+  return Status::Ok();
+}
+
+// The event's identifiers, for naming the one a constraint refused.
+std::vector<std::pair<std::string, std::string>> EventIdentifiers(std::string_view type,
+                                                                  const json::object& p) {
+  std::vector<std::pair<std::string, std::string>> found;
+  if (type == events::kPersonRecorded) {
+    if (const json::value* items = p.if_contains("identifiers"); items && items->is_array()) {
+      for (const json::value& item : items->get_array()) {
+        if (auto identifier = IdentifierItem(item); identifier.ok()) found.push_back(*identifier);
+      }
+    }
+  } else if (const json::value* values = p.if_contains("attributes"); values && values->is_object()) {
+    for (const auto& [name, value] : values->get_object()) {
+      if (IsIdentifierAttribute(name) && value.is_string()) {
+        found.emplace_back(std::string(name), std::string(value.get_string()));
+      }
+    }
+  }
+  return found;
+}
+
+// Projects a row-creating event at once (rebuilds, and transactions not in bulk mode).
+Status ProjectRows(Connection& db, const LedgerEvent& event, const json::object& p) {
+  ProjectionBuffer rows;
+  RETURN_IF_ERROR(ProjectPersonRecordEventBuffered(rows, event, p));
+  Status status = rows.Flush(db);
+  if (status.code() != StatusCode::kAlreadyExists) return status;
+  // Name the identifier another person holds, as the writer's own check would.
+  for (const auto& [kind, value] : EventIdentifiers(event.type, p)) {
+    ASSIGN_OR_RETURN(Query owner, Query::Make(db, "SELECT person_id FROM person_identifiers "
+                                                  "WHERE kind = $1 AND value = $2"));
+    owner.Bind(kind).Bind(value);
+    ASSIGN_OR_RETURN(bool found, owner.Next());
+    if (found) return AlreadyExists(kind + ": " + value + " is already recorded for another person");
+  }
+  return status;
+}
+
+Status InsertFormerName(Connection& db, const LedgerEvent& event, int64_t person_id,
+                        const json::object& name) {
+  ProjectionBuffer rows;
+  RETURN_IF_ERROR(DeriveFormerName(rows, event, person_id, name));
+  return rows.Flush(db);
 }
 
 Status ProjectPersonsMerged(Connection& db, const LedgerEvent& event, const json::object& p) {
@@ -809,10 +1136,9 @@ Status ProjectPersonsMerged(Connection& db, const LedgerEvent& event, const json
                                    survivor_id, item.get_int64())));
   }
   for (const json::value& item : *attributes) {
+    // Attribute rows stay with the record that recorded them: ReadPersonAttributes shows the
+    // survivor those it lacks, through person_merges, until a split.
     if (!item.is_string()) return DataLoss("event payload: malformed attribute name");
-    RETURN_IF_ERROR(Run(ExecuteSql(db, "UPDATE person_attributes SET person_id = $1 WHERE "
-                                       "person_id = $2 AND name = $3",
-                                   survivor_id, merged_id, std::string_view(item.get_string()))));
   }
   // The survivor may be sought under the merged record's name too.
   RETURN_IF_ERROR(InsertFormerName(db, event, survivor_id, name->get_object()));
@@ -852,9 +1178,6 @@ Status ProjectPersonSplit(Connection& db, const LedgerEvent& event, const json::
   }
   for (const json::value& item : *attributes) {
     if (!item.is_string()) return DataLoss("event payload: malformed attribute name");
-    RETURN_IF_ERROR(Run(ExecuteSql(db, "UPDATE person_attributes SET person_id = $1 WHERE "
-                                       "person_id = $2 AND name = $3",
-                                   restored_id, survivor_id, std::string_view(item.get_string()))));
   }
   // The merged record's status before the merge, kept in the merge event.
   std::string status = "recorded";
@@ -877,23 +1200,6 @@ Status ProjectPersonSplit(Connection& db, const LedgerEvent& event, const json::
   return Run(ExecuteSql(db, "UPDATE person_merges SET split_at = $1, split_seq = $2 WHERE "
                             "merge_id = $3",
                         ToUnixSeconds(event.effective_at), event.seq, merge_id));
-}
-
-Status ProjectMatchReviewOpened(Connection& db, const LedgerEvent& event, const json::object& p) {
-  ASSIGN_OR_RETURN(int64_t review_id, JsonInt(p, "review_id"));
-  ASSIGN_OR_RETURN(ProvenanceRow source, ReadProvenance(p));
-  ASSIGN_OR_RETURN(int64_t candidate_id, JsonInt(p, "candidate_id"));
-  ASSIGN_OR_RETURN(std::string weight, JsonString(p, "weight"));
-  ASSIGN_OR_RETURN(std::string record, JsonString(p, "record"));
-  const json::value* comparison = p.if_contains("comparison");
-  return Run(ExecuteSql(
-      db,
-      "INSERT INTO match_reviews (review_id, agency, sequence, record, candidate_id, weight, "
-      "comparison, record_json, status, opened_at, opened_seq) VALUES ($1, $2, $3, $4, $5, $6, "
-      "$7, $8, 'open', $9, $10)",
-      review_id, source.agency, source.sequence, source.record, candidate_id, weight,
-      comparison ? json::serialize(*comparison) : std::string("{}"), record,
-      ToUnixSeconds(event.effective_at), event.seq));
 }
 
 Status ProjectMatchReviewClosed(Connection& db, const LedgerEvent& event, const json::object& p) {
@@ -945,6 +1251,82 @@ Status ProjectFeedBatchApplied(Connection& db, const LedgerEvent& event, const j
 }
 
 }  // namespace
+
+std::optional<std::string> PackedAttribute(std::string_view attributes_json, std::string_view name) {
+  std::error_code error;
+  json::value value = json::parse(attributes_json, error);
+  if (error || !value.is_object()) return std::nullopt;
+  const json::value* found = value.get_object().if_contains(name);
+  if (found == nullptr || !found->is_string()) return std::nullopt;
+  return std::string(found->get_string());
+}
+
+namespace {
+
+Status ReadAttributesFollowingMerges(Connection& db, PersonId person_id, PersonId from_person,
+                                     int depth, std::map<std::string, PersonAttribute>& current) {
+  std::map<std::string, PersonAttribute> own;
+  {
+    ASSIGN_OR_RETURN(Query query,
+                     Query::Make(db, "SELECT seq, agency, sequence, record, recorded_at, "
+                                     "attributes FROM person_attribute_records WHERE person_id = "
+                                     "$1 ORDER BY seq"));
+    query.Bind(person_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, query.Next());
+      if (!has_row) break;
+      std::error_code error;
+      json::value values = json::parse(query.TextView(5), error);
+      if (error || !values.is_object()) {
+        return DataLoss("person_attribute_records: attributes of person " +
+                        std::to_string(person_id) + " at seq " + std::to_string(query.Int(0)) +
+                        " are not a JSON object");
+      }
+      for (const auto& [name, value] : values.get_object()) {
+        if (!value.is_string()) continue;
+        PersonAttribute& attribute = own[std::string(name)];
+        attribute.name = std::string(name);
+        attribute.value = std::string(value.get_string());
+        attribute.agency = query.Text(1);
+        attribute.sequence = query.Int(2);
+        attribute.record = query.Int(3);
+        attribute.recorded_at = FromUnixSeconds(query.Int(4));
+        attribute.seq = query.Int(0);
+        attribute.from_person = from_person;
+      }
+    }
+  }
+  for (auto& [name, attribute] : own) current.try_emplace(name, std::move(attribute));
+  if (depth >= 16) return Status::Ok();
+  std::vector<PersonId> merged;
+  {
+    ASSIGN_OR_RETURN(Query query, Query::Make(db, "SELECT merged_id FROM person_merges WHERE "
+                                                  "survivor_id = $1 AND split_seq IS NULL ORDER "
+                                                  "BY merge_id"));
+    query.Bind(person_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, query.Next());
+      if (!has_row) break;
+      merged.push_back(query.Int(0));
+    }
+  }
+  for (PersonId merged_id : merged) {
+    RETURN_IF_ERROR(ReadAttributesFollowingMerges(db, merged_id, merged_id, depth + 1, current));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<PersonAttribute>> ReadPersonAttributes(Connection& connection,
+                                                          PersonId person_id) {
+  std::map<std::string, PersonAttribute> current;
+  RETURN_IF_ERROR(ReadAttributesFollowingMerges(connection, person_id, 0, 0, current));
+  std::vector<PersonAttribute> attributes;
+  attributes.reserve(current.size());
+  for (auto& [name, attribute] : current) attributes.push_back(std::move(attribute));
+  return attributes;
+}
 
 std::optional<std::string> DescribePersonRecordEvent(std::string_view type,
                                                      const json::object& p) {
@@ -1005,6 +1387,25 @@ std::optional<std::string> DescribePersonRecordEvent(std::string_view type,
   return std::nullopt;
 }
 
+bool CanProjectPersonRecordBuffered(std::string_view type) {
+  namespace e = events;
+  return type == e::kPersonRecorded || type == e::kAttributeRecorded ||
+         type == e::kRegistrationOpened || type == e::kPersonDeregistered ||
+         type == e::kMatchReviewOpened;
+}
+
+Status ProjectPersonRecordEventBuffered(ProjectionBuffer& buffer, const LedgerEvent& event,
+                                        const json::object& p) {
+  namespace e = events;
+  const std::string& type = event.type;
+  if (type == e::kPersonRecorded) return DerivePersonRecorded(buffer, event, p);
+  if (type == e::kAttributeRecorded) return DeriveAttributeRecorded(buffer, event, p);
+  if (type == e::kRegistrationOpened) return DeriveRegistrationOpened(buffer, event, p);
+  if (type == e::kPersonDeregistered) return DerivePersonDeregistered(buffer, event, p);
+  if (type == e::kMatchReviewOpened) return DeriveMatchReviewOpened(buffer, event, p);
+  return Internal("projector: '" + type + "' is not projected through a buffer");
+}
+
 bool IsPersonRecordEvent(std::string_view type) {
   namespace e = events;
   return type == e::kPersonRecorded || type == e::kAttributeRecorded ||
@@ -1016,13 +1417,9 @@ bool IsPersonRecordEvent(std::string_view type) {
 Status ProjectPersonRecordEvent(Connection& db, const LedgerEvent& event, const json::object& p) {
   namespace e = events;
   const std::string& type = event.type;
-  if (type == e::kPersonRecorded) return ProjectPersonRecorded(db, event, p);
-  if (type == e::kAttributeRecorded) return ProjectAttributeRecorded(db, event, p);
-  if (type == e::kRegistrationOpened) return ProjectRegistrationOpened(db, event, p);
-  if (type == e::kPersonDeregistered) return ProjectPersonDeregistered(db, event, p);
+  if (CanProjectPersonRecordBuffered(type)) return ProjectRows(db, event, p);
   if (type == e::kPersonsMerged) return ProjectPersonsMerged(db, event, p);
   if (type == e::kPersonSplit) return ProjectPersonSplit(db, event, p);
-  if (type == e::kMatchReviewOpened) return ProjectMatchReviewOpened(db, event, p);
   if (type == e::kMatchReviewClosed) return ProjectMatchReviewClosed(db, event, p);
   if (type == e::kFeedBatchApplied) return ProjectFeedBatchApplied(db, event, p);
   return Internal("projector: '" + type + "' is not a person-record event");

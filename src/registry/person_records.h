@@ -19,10 +19,23 @@
 //
 // Nothing here decides identity: the feeds layer resolves records to persons and tells the
 // writer which person a record is about and why (`MatchFacts`), which the events keep.
+//
+// Bulk mode (PersonRecordWriter::Preload), for a chunk of thousands of records: what the
+// methods would read record by record — the persons, the owners of the identifiers to be
+// recorded, open summonses, measures in force and student deferments — is read once for the
+// chunk in a few statements and kept up to date with what the writer records, and the events
+// and their projection rows are written many per statement (WriteTransaction::SetBuffered).
+// The methods, their checks and the events they emit are the same in both modes.
+//
+// Attributes are projected one row per event (`person_attribute_records`: the event's
+// attributes as a JSON object with its provenance), not one row per attribute: a feed record
+// costs one row whatever it carries. ReadPersonAttributes folds them into the current value of
+// each attribute.
 #pragma once
 
 #include <boost/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,6 +44,7 @@
 #include "common/time.h"
 #include "domain/model.h"
 #include "ledger/ledger.h"
+#include "registry/facts.h"
 #include "rules/profile.h"
 #include "store/database.h"
 
@@ -74,14 +88,30 @@ struct RegistrationSweep {
   int64_t deregistered = 0;  // taken off at the age limit
 };
 
+// What a chunk of records is about, read once by PersonRecordWriter::Preload.
+struct PersonRecordPreload {
+  std::vector<PersonId> persons;  // persons the records speak of
+  // Persons whose open summonses, measures in force and student deferments matter (deaths,
+  // enrolments): the writer reads them record by record only for those that have any.
+  std::vector<PersonId> obligations;
+  // (kind, value) of identifiers the records may record, canonical.
+  std::vector<std::pair<std::string, std::string>> identifiers;
+};
+
 class PersonRecordWriter {
  public:
-  PersonRecordWriter(Registry& registry, WriteTransaction& transaction)
-      : registry_(&registry), transaction_(&transaction) {}
+  PersonRecordWriter(Registry& registry, WriteTransaction& transaction);
+  ~PersonRecordWriter();
+  PersonRecordWriter(PersonRecordWriter&&) noexcept;
 
   Instant now() const;
   Connection& connection();
   const Profile& profile() const;
+
+  // Switches to bulk mode for the rest of the transaction (see the top of this file): reads
+  // what `preload` names in a few statements and buffers the writes. Persons and identifiers
+  // not named are still read when needed.
+  Status Preload(const PersonRecordPreload& preload);
 
   // Records a person first known from `source` and returns the new id. `person.identifiers`
   // must be canonical and free (not recorded for anyone); `person.source` is replaced by the
@@ -132,9 +162,44 @@ class PersonRecordWriter {
   Status RecordBatch(const boost::json::object& payload);
 
  private:
+  struct Cache;
+  // The person as LoadPerson would read them now: from the chunk's cache in bulk mode.
+  Result<PersonFacts> Person(PersonId person_id);
+  // Who `kind: value` is recorded for now, or 0.
+  Result<PersonId> IdentifierOwner(std::string_view kind, std::string_view value);
+  // Writes what bulk mode buffered, before anything reads the store.
+  Status Flush();
+  // Whether the cache knows the person has no open summons / no measure in force / which
+  // student deferments they hold (nullptr: read the store).
+  bool KnowsNoOpenSummons(PersonId person_id) const;
+  bool KnowsNoMeasures(PersonId person_id) const;
+
   Registry* registry_;
   WriteTransaction* transaction_;
+  std::unique_ptr<Cache> cache_;  // bulk mode only
 };
+
+// The current value of one attribute of a person and where it came from.
+struct PersonAttribute {
+  std::string name;
+  std::string value;
+  std::string agency;
+  int64_t sequence = 0;  // the agency's batch
+  int64_t record = 0;    // line in the batch
+  Instant recorded_at;
+  int64_t seq = 0;               // the ledger event that recorded it
+  PersonId from_person = 0;      // the record merged into this person it came from, or 0
+};
+
+// Current attributes of `person_id`, by name: the latest value of each from the person's own
+// records, then — for names the person lacks — from the records merged into them (earliest
+// merge first, not split). kNotFound is never returned: a person without attributes has none.
+Result<std::vector<PersonAttribute>> ReadPersonAttributes(Connection& connection,
+                                                          PersonId person_id);
+
+// The value of attribute `name` in a packed attribute row (person_attribute_records.attributes),
+// or nullopt.
+std::optional<std::string> PackedAttribute(std::string_view attributes_json, std::string_view name);
 
 // One line for a person's timeline (Registry::PersonTimeline), in words with the source, for
 // the event types of this file; nullopt for other types.
@@ -147,5 +212,12 @@ bool IsPersonRecordEvent(std::string_view type);
 // Applies one person-record event to the projections (called by ProjectEvent).
 Status ProjectPersonRecordEvent(Connection& connection, const LedgerEvent& event,
                                 const boost::json::object& payload);
+
+class ProjectionBuffer;
+// The buffered projection of the person-record events that only create rows (called by
+// CanProjectBuffered / ProjectEventBuffered in projector.cc).
+bool CanProjectPersonRecordBuffered(std::string_view type);
+Status ProjectPersonRecordEventBuffered(ProjectionBuffer& buffer, const LedgerEvent& event,
+                                        const boost::json::object& payload);
 
 }  // namespace muster

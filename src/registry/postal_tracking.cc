@@ -260,6 +260,8 @@ void ReadJsonLines(std::string_view bytes, LineBuilder& builder) {
 
 }  // namespace
 
+Result<std::string> NormalizeTrackingNumber(std::string_view raw) { return TrackingNumber(raw); }
+
 Result<PostalFormat> ParsePostalFormat(std::string_view text, std::string_view field) {
   if (text == "csv") return PostalFormat::kCsv;
   if (text == "jsonl" || text == "ndjson") return PostalFormat::kJsonLines;

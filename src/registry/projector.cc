@@ -111,7 +111,13 @@ Status ProjectFitnessDecided(Connection& db, const LedgerEvent&, const json::obj
                         category, until, person_id));
 }
 
-Status ProjectGroundGranted(Connection& db, const LedgerEvent& event, const json::object& p) {
+bool HasGroundChecks(const json::object& p) {
+  const json::value* checks = p.if_contains("ground_checks");
+  return checks != nullptr && (!checks->is_array() || !checks->get_array().empty());
+}
+
+// The grounds row of a GroundGranted event; ProjectGroundGranted adds its due actions.
+Status DeriveGroundRow(ProjectionBuffer& buffer, const LedgerEvent& event, const json::object& p) {
   ASSIGN_OR_RETURN(int64_t ground_id, JsonInt(p, "ground_id"));
   ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
   ASSIGN_OR_RETURN(std::string kind, JsonString(p, "kind"));
@@ -124,6 +130,21 @@ Status ProjectGroundGranted(Connection& db, const LedgerEvent& event, const json
     until = ToEpochDays(date);
   }
   ASSIGN_OR_RETURN(std::string evidence, JsonString(p, "evidence"));
+  buffer.grounds()
+      .Row()
+      .Add(ground_id)
+      .Add(person_id)
+      .Add(std::move(kind))
+      .Add(std::move(basis))
+      .Add(static_cast<int64_t>(ToEpochDays(from)))
+      .Add(until)
+      .Add(std::move(evidence))
+      .Add(event.seq);
+  return Status::Ok();
+}
+
+Status ProjectGroundGranted(Connection& db, const LedgerEvent& event, const json::object& p) {
+  ASSIGN_OR_RETURN(int64_t person_id, JsonInt(p, "person_id"));
   if (const json::value* checks = p.if_contains("ground_checks"); checks && checks->is_array()) {
     for (const json::value& item : checks->get_array()) {
       if (!item.is_object()) return DataLoss("event payload: malformed ground_checks");
@@ -132,11 +153,9 @@ Status ProjectGroundGranted(Connection& db, const LedgerEvent& event, const json
       RETURN_IF_ERROR(InsertDueAction(db, due_at, "ground_check", summons_id, person_id, std::nullopt));
     }
   }
-  return Run(ExecuteSql(db,
-                        "INSERT INTO grounds (ground_id, person_id, kind, basis, valid_from, "
-                        "valid_until, evidence, granted_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        ground_id, person_id, kind, basis, static_cast<int64_t>(ToEpochDays(from)),
-                        until, evidence, event.seq));
+  ProjectionBuffer rows;
+  RETURN_IF_ERROR(DeriveGroundRow(rows, event, p));
+  return rows.Flush(db);
 }
 
 Status ProjectGroundEnded(Connection& db, const LedgerEvent& event, const json::object& p) {
@@ -499,6 +518,119 @@ Status ProjectEvent(Connection& db, const LedgerEvent& event, const json::object
     }
   }
   return Status::Ok();
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// ProjectionBuffer
+
+ProjectionBuffer::ProjectionBuffer()
+    : identifiers_("INSERT INTO person_identifiers (kind, value, person_id)", 3),
+      attribute_records_("INSERT INTO person_attribute_records (person_id, seq, agency, sequence, "
+                         "record, recorded_at, attributes)",
+                         7),
+      former_names_("INSERT INTO person_former_names (person_id, family_name, given_name, "
+                    "patronymic, seq)",
+                    5),
+      decisions_("INSERT INTO decisions (person_id, summons_id, at, kind, outcome, rule_id, "
+                 "profile_version, facts, seq)",
+                 9),
+      notices_("INSERT INTO person_notices (person_id, kind, text, created_at, seq)", 5),
+      grounds_("INSERT INTO grounds (ground_id, person_id, kind, basis, valid_from, valid_until, "
+               "evidence, granted_seq)",
+               8),
+      reviews_("INSERT INTO match_reviews (review_id, agency, sequence, record, candidate_id, "
+               "weight, comparison, record_json, status, opened_at, opened_seq)",
+               11) {}
+
+ProjectionBuffer::~ProjectionBuffer() = default;
+
+bool ProjectionBuffer::empty() const {
+  return persons_.empty() && person_updates_.empty() && identifiers_.empty() &&
+         attribute_records_.empty() && former_names_.empty() && decisions_.empty() &&
+         notices_.empty() && grounds_.empty() && reviews_.empty();
+}
+
+void ProjectionBuffer::InsertPerson(PersonRow row) {
+  person_index_[row.person_id] = persons_.size();
+  persons_.push_back(std::move(row));
+}
+
+void ProjectionBuffer::UpdatePerson(int64_t person_id, std::string_view column, std::string value) {
+  if (auto found = person_index_.find(person_id); found != person_index_.end()) {
+    PersonRow& row = persons_[found->second];
+    if (column == "family_name") row.family_name = std::move(value);
+    else if (column == "given_name") row.given_name = std::move(value);
+    else if (column == "patronymic") row.patronymic = std::move(value);
+    else if (column == "family_name_latin") row.family_name_latin = std::move(value);
+    else if (column == "given_name_latin") row.given_name_latin = std::move(value);
+    else if (column == "patronymic_latin") row.patronymic_latin = std::move(value);
+    else if (column == "status") row.status = std::move(value);
+    return;
+  }
+  person_updates_.push_back({person_id, std::string(column), std::move(value)});
+}
+
+Status ProjectionBuffer::Flush(Connection& db) {
+  Status status;
+  if (!persons_.empty()) {
+    RowBuffer persons(
+        "INSERT INTO persons (person_id, family_name, given_name, patronymic, family_name_latin, "
+        "given_name_latin, patronymic_latin, sex, birth_date, region, office, has_portal_account, "
+        "status, registered_at, source)",
+        15);
+    for (PersonRow& row : persons_) {
+      persons.Row()
+          .Add(row.person_id)
+          .Add(std::move(row.family_name))
+          .Add(std::move(row.given_name))
+          .Add(std::move(row.patronymic))
+          .Add(std::move(row.family_name_latin))
+          .Add(std::move(row.given_name_latin))
+          .Add(std::move(row.patronymic_latin))
+          .Add(std::move(row.sex))
+          .Add(row.birth_date)
+          .Add(std::move(row.region))
+          .Add(std::move(row.office))
+          .Add(static_cast<int64_t>(row.has_portal_account ? 1 : 0))
+          .Add(std::move(row.status))
+          .Add(row.registered_at)
+          .Add(std::move(row.source));
+    }
+    persons_.clear();
+    person_index_.clear();
+    status = persons.Flush(db);
+  }
+  for (RowBuffer* rows : {&identifiers_, &attribute_records_, &former_names_}) {
+    if (status.ok()) status = rows->Flush(db);
+    rows->Clear();
+  }
+  for (const PersonUpdate& update : person_updates_) {
+    if (!status.ok()) break;
+    // The column is one of the names above or status, never text from outside.
+    status = ExecuteSql(db, "UPDATE persons SET " + update.column + " = $1 WHERE person_id = $2",
+                        update.value, update.person_id)
+                 .status();
+  }
+  person_updates_.clear();
+  for (RowBuffer* rows : {&decisions_, &notices_, &grounds_, &reviews_}) {
+    if (status.ok()) status = rows->Flush(db);
+    rows->Clear();
+  }
+  return status;
+}
+
+bool CanProjectBuffered(const LedgerEvent& event, const json::object& payload) {
+  if (event.type == events::kGroundGranted) return !HasGroundChecks(payload);
+  return CanProjectPersonRecordBuffered(event.type);
+}
+
+Status ProjectEventBuffered(ProjectionBuffer& buffer, const LedgerEvent& event,
+                            const json::object& payload) {
+  Status status = event.type == events::kGroundGranted
+                      ? DeriveGroundRow(buffer, event, payload)
+                      : ProjectPersonRecordEventBuffered(buffer, event, payload);
+  return status.ok() ? status : status.WithContext("projecting " + event.type);
 }
 
 }  // namespace muster

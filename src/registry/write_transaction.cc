@@ -47,8 +47,21 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection& co
   return transaction;
 }
 
+WriteTransaction::WriteTransaction(Connection& connection, Instant now)
+    : connection_(&connection), now_(now) {}
+
 WriteTransaction::~WriteTransaction() {
   if (open_) (void)connection_->Rollback();
+}
+
+void WriteTransaction::SetBuffered() {
+  if (!buffer_) buffer_ = std::make_unique<ProjectionBuffer>();
+}
+
+Status WriteTransaction::Flush() {
+  if (!ledger_ || !buffer_) return Status::Ok();
+  RETURN_IF_ERROR(ledger_->Flush());
+  return buffer_->Flush(*connection_);
 }
 
 Result<int64_t> WriteTransaction::NextId(std::string_view counter) {
@@ -73,6 +86,12 @@ Result<int64_t> WriteTransaction::Emit(std::string_view type, std::optional<int6
   event.person_id = person_id;
   event.command_id = command_id_;
   event.payload = boost::json::serialize(payload);
+  if (buffer_ && CanProjectBuffered(event, payload)) {
+    ledger_->AppendBuffered(event);
+    RETURN_IF_ERROR(ProjectEventBuffered(*buffer_, event, payload));
+    return event.seq;
+  }
+  RETURN_IF_ERROR(Flush());
   RETURN_IF_ERROR(ledger_->Append(event));
   RETURN_IF_ERROR(ProjectEvent(*connection_, event, payload));
   return event.seq;
@@ -80,6 +99,7 @@ Result<int64_t> WriteTransaction::Emit(std::string_view type, std::optional<int6
 
 Status WriteTransaction::Commit(std::string_view result) {
   if (!ledger_) return Internal("write transaction: commit twice");
+  RETURN_IF_ERROR(Flush());
   for (const auto& [name, range] : counters_) {
     if (range.first == range.second) continue;
     RETURN_IF_ERROR(ExecuteSql(*connection_,

@@ -19,6 +19,8 @@
 
 namespace muster {
 
+class ProjectionBuffer;
+
 // Who asks for a change, and the key that makes a retry safe.
 struct CommandContext {
   std::string idempotency_key;  // empty: derived from the request, so an identical retry is safe
@@ -47,6 +49,14 @@ class WriteTransaction {
   Result<int64_t> Emit(std::string_view type, std::optional<int64_t> person_id,
                        Instant effective_at, const boost::json::object& payload);
 
+  // Buffered mode (the bulk path of the feeds): from now on, events whose projection only
+  // creates rows (CanProjectBuffered) are chained at once but inserted, with their projection
+  // rows, many per statement when the transaction flushes — before any other event, at Flush
+  // and at Commit. What is buffered is not yet in the store: whoever reads in a buffered
+  // transaction calls Flush first.
+  void SetBuffered();
+  Status Flush();
+
   // Records the command's result and commits.
   Status Commit(std::string_view result);
 
@@ -55,7 +65,7 @@ class WriteTransaction {
   int64_t events_emitted() const { return ledger_ ? ledger_->appended() : 0; }
 
  private:
-  WriteTransaction(Connection& connection, Instant now) : connection_(&connection), now_(now) {}
+  WriteTransaction(Connection& connection, Instant now);
 
   Connection* connection_;  // not owned
   Instant now_;
@@ -68,6 +78,7 @@ class WriteTransaction {
   int64_t command_id_ = 0;
   int64_t first_seq_ = 0;
   std::optional<LedgerWriter> ledger_;
+  std::unique_ptr<ProjectionBuffer> buffer_;  // buffered mode
   std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> counters_;  // name → (next, start)
 };
 

@@ -27,6 +27,15 @@ struct SqlDialect {
   std::string_view name;         // "sqlite" or "postgresql"
   std::string_view big_key;      // type of a 64-bit key column that fills itself when omitted
   std::string_view lock_suffix;  // appended to the ledger-head SELECT to lock it for writing
+  // Per-connection commit durability, run between transactions. By default COMMIT returns
+  // once the data is on stable storage. After `written_commits`, COMMIT returns once the
+  // engine has the data (in the OS page cache for SQLite's WAL, in the server's WAL buffers
+  // for PostgreSQL): it survives a crash of the Muster process but not of the machine until
+  // Connection::SyncCommitted (or a synced commit of any connection on the same store).
+  std::string_view written_commits;
+  // Moves committed pages from the log into the database without blocking writers; empty
+  // where the engine does that itself.
+  std::string_view checkpoint;
 };
 
 // A prepared statement. Parameters are numbered from 1 ($1); columns from 0.
@@ -75,6 +84,11 @@ class Connection {
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
   virtual bool InTransaction() const = 0;
+
+  // Makes every transaction committed on this store so far — by any connection, including
+  // those committed under `written_commits` — durable on stable storage, without taking the
+  // store's write lock (so writers go on meanwhile). Not inside a transaction.
+  virtual Status SyncCommitted() = 0;
 };
 
 // Query: a small helper over a cached Statement that binds parameters in order.

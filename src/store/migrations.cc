@@ -507,6 +507,65 @@ CREATE TABLE notification_consents (
 );
 CREATE INDEX notification_consents_person ON notification_consents (person_id, channel);
 )SQL"},
+      {8, "feed attributes: one row per event", R"SQL(
+-- The attributes a feed event recorded, one row per event rather than one per attribute, so that
+-- a record costs one row whatever it carries: `attributes` is a JSON object, name → value. The
+-- current value of an attribute is the one in the person's row with the highest seq, then — for
+-- names the person lacks — in the rows of records merged into the person and not split off
+-- (ReadPersonAttributes, registry/person_records.h). Rows stay with the person whose event
+-- recorded them: a merge or a split changes person_merges only. No foreign key: the writer reads
+-- the person first (as for ledger_events.person_id), and the check would cost a lookup in persons
+-- for every row.
+CREATE TABLE person_attribute_records (
+  person_id   BIGINT NOT NULL,
+  seq         BIGINT NOT NULL,
+  agency      TEXT NOT NULL,
+  sequence    BIGINT NOT NULL,
+  record      BIGINT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  attributes  TEXT NOT NULL
+);
+CREATE INDEX person_attribute_records_person ON person_attribute_records (person_id, seq);
+
+-- Rows of the former per-attribute table become one-attribute objects, back with the person whose
+-- event recorded them (a merge used to move them). Values passed feed validation, so the only
+-- characters JSON needs escaped are the backslash, the quote, tab, line feed and carriage return.
+INSERT INTO person_attribute_records (person_id, seq, agency, sequence, record, recorded_at,
+                                      attributes)
+  SELECT COALESCE((SELECT e.person_id FROM ledger_events e WHERE e.seq = a.seq), a.person_id),
+         a.seq, a.agency, a.sequence, a.record, a.recorded_at,
+         '{"' || a.name || '":"' ||
+         REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(a.value, '\', '\\'), '"', '\"'), ')SQL" "\t" R"SQL(', '\t'), ')SQL"
+         "\n" R"SQL(', '\n'), ')SQL" "\r" R"SQL(', '\r') || '"}'
+  FROM person_attributes a;
+DROP TABLE person_attributes;
+)SQL"},
+      {9, "access journal: packed check entries, a person index kept behind the journal", R"SQL(
+-- A bulk check journals one chained entry per chunk of answers: `detail` holds its persons, one
+-- per line ("42" or "42<TAB>in force: exit" when the answer differs from the entry's outcome),
+-- and the entry's hash covers it.
+ALTER TABLE access_journal ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+
+-- Who accessed whose data, by person: a projection of the journal that a background indexer
+-- fills behind the writer, so that a journal append touches no page but the journal's last.
+-- `outcome` is set for a person of a packed entry whose answer is not the entry's outcome.
+-- Reads combine it with the entries above indexed_through, so they are complete at any moment.
+CREATE TABLE access_journal_persons (
+  person_id BIGINT NOT NULL,
+  entry_id  BIGINT NOT NULL,
+  outcome   TEXT,
+  PRIMARY KEY (person_id, entry_id)
+);
+INSERT INTO access_journal_persons (person_id, entry_id)
+  SELECT person_id, entry_id FROM access_journal WHERE person_id IS NOT NULL;
+CREATE TABLE access_journal_index_head (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_through BIGINT NOT NULL
+);
+INSERT INTO access_journal_index_head (id, indexed_through)
+  SELECT 1, COALESCE(MAX(entry_id), 0) FROM access_journal;
+DROP INDEX access_journal_person;
+)SQL"},
   };
   return migrations;
 }

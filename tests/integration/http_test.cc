@@ -335,6 +335,20 @@ class HttpAccessTest : public HttpTest {
         {"POST /reviews/{id}/decision", {bhttp::verb::post, "/reviews/1/decision", R"({"decision":"new"})"}},
         {"GET /persons/{id}/lift-confirmations",
          {bhttp::verb::get, "/persons/" + p + "/lift-confirmations", ""}},
+        {"POST /mail/tracking",
+         {bhttp::verb::post, "/mail/tracking?format=csv",
+          "tracking_number,summons_id,event,at,office\n80080012345678," + s +
+              ",accepted,2026-04-01T10:00:00+03:00,390000\n"}},
+        {"GET /persons/{id}/consents", {bhttp::verb::get, "/persons/" + p + "/consents", ""}},
+        {"POST /persons/{id}/consents",
+         {bhttp::verb::post, "/persons/" + p + "/consents",
+          R"({"channel":"sms","address":"+79101234567","evidence":"consent form"})"}},
+        {"POST /persons/{id}/consents/{consent_id}/withdraw",
+         {bhttp::verb::post, "/persons/" + p + "/consents/1/withdraw",
+          R"({"evidence":"written withdrawal"})"}},
+        {"POST /summonses/{id}/notifications",
+         {bhttp::verb::post, "/summonses/" + s + "/notifications",
+          R"({"channel":"sms","evidence":"gateway message 1"})"}},
     };
   }
 
@@ -771,12 +785,20 @@ TEST_F(HttpAccessTest, AgenciesCheckOnlyTheirOwnMeasuresAndTheCitizenSeesEveryCh
   Reply log = GetAs(citizen_, "/persons/" + p + "/access-log");
   ASSERT_EQ(log.status, 200u);
   int checks = 0;
+  bool bulk_seen = false;
   for (const json::value& entry : log.object().at("entries").as_array()) {
     if (entry.at("action").as_string() == "check") {
       ++checks;
       EXPECT_THAT(std::string(entry.at("actor").as_string()), HasSubstr("agency:"));
+      if (entry.at("resource").as_string() == "POST /checks/bulk") {
+        bulk_seen = true;
+        // The bulk chunk is one packed journal entry; the citizen sees their own answer in
+        // it, and nothing of the other persons checked with them.
+        EXPECT_EQ(entry.at("outcome").as_string(), "in force: exit") << log.body;
+      }
     }
   }
+  EXPECT_TRUE(bulk_seen) << log.body;
   // At least border ×3 (id, document, bulk) and the bank; the polling above adds its own.
   EXPECT_GE(checks, 4) << log.body;
   // Webhooks: subscribe, list; the secret is shown once.

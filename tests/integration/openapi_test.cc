@@ -525,6 +525,7 @@ struct Records {
   int64_t subscription = 0;  // the border agency's webhook
   int64_t dead_letter = 0;   // a delivery of it that gave up
   int64_t review = 0;        // an open review case
+  int64_t consent = 0;       // person 1's consent to sms notifications
 };
 
 // One line of an interior-ministry feed that may be about person 1 or person 2 (the same
@@ -547,6 +548,7 @@ class OpenApiTest : public HttpTest {
     border_ = MakeAgency("border.service", "border", access::scope::kMeasureCheck);
     // Every agency account names an enforcement consumer, feed senders too; any will do.
     interior_ = MakeAgency("interior.feed", "tax", access::scope::kFeedUpload);
+    postal_ = MakeAgency("post.operator", "tax", access::scope::kMailTracking);
   }
 
   // An agency account with one scope everywhere, and an API key for it: the key.
@@ -571,6 +573,7 @@ class OpenApiTest : public HttpTest {
     if (scope == access::scope::kMeasureCheck) return border_;
     if (scope == access::scope::kMeasureLift) return national_;
     if (scope == access::scope::kFeedUpload) return interior_;
+    if (scope == access::scope::kMailTracking) return postal_;
     return auditor_;
   }
 
@@ -784,12 +787,27 @@ class OpenApiTest : public HttpTest {
     const json::array& open = reviews.object().at("reviews").as_array();
     records.review = open.empty() ? 0 : open.at(0).at("review_id").as_int64();
     EXPECT_NE(records.review, 0) << reviews.body;
+    records.consent = Id(Call("POST /persons/{id}/consents", "/persons/" + p + "/consents",
+                              R"({"channel":"sms","address":"+79101234567","evidence":"form"})",
+                              auditor_, 201),
+                         "consent_id");
     return records;
+  }
+
+  // `text` with the {consent_id} parameter, if any, the consent of `records`.
+  static std::string WithConsent(std::string text, const Records& records) {
+    if (size_t at = text.find("{consent_id}"); at != std::string::npos) {
+      text.replace(at, std::string_view("{consent_id}").size(), std::to_string(records.consent));
+    }
+    return text;
   }
 
   // A target for `path` with each parameter the record of that kind.
   std::string Target(const std::string& path, const Records& records) {
     if (path == "/feeds/{agency}/batches/{sequence}") return "/feeds/interior/batches/99";
+    if (size_t consent = path.find("/{consent_id}"); consent != std::string::npos) {
+      return Target(path.substr(0, consent), records) + WithConsent(path.substr(consent), records);
+    }
     size_t brace = path.find("{id}");
     if (brace == std::string::npos) return path;
     std::string kind = path.substr(0, brace);
@@ -816,6 +834,7 @@ class OpenApiTest : public HttpTest {
   std::string national_;  // every officer scope everywhere
   std::string border_;    // the border agency's API key (measure.check)
   std::string interior_;  // the interior ministry's API key (feed.upload)
+  std::string postal_;    // the postal operator's API key (mail.tracking)
   SchemaChecker checker_;
   std::set<std::string> covered_;          // operations answered with the expected status
   std::set<std::string> rejected_bodies_;  // bodies the documented request schema refuses
@@ -878,6 +897,28 @@ TEST_F(OpenApiTest, EveryDocumentedOperationAnswersAsDocumented) {
   int64_t measure = measures.object().at("measures").as_array()[0].at("measure_id").as_int64();
   Call("GET /persons/{id}/timeline", "/persons/" + p + "/timeline", "", auditor_, 200);
   Call("GET /persons/{id}/explain", "/persons/" + p + "/explain", "", auditor_, 200);
+  // Delivery channels: a consent, a notification (which serves nothing), the consents, the
+  // citizen's withdrawal, and the postal operator's events (a portal summons: refused lines).
+  int64_t consent =
+      Id(Call("POST /persons/{id}/consents", "/persons/" + p + "/consents",
+              R"({"channel":"sms","address":"+7 (910) 123-45-67","evidence":"consent form"})",
+              auditor_, 201),
+         "consent_id");
+  Reply notified = Call("POST /summonses/{id}/notifications", s + "/notifications",
+                        R"({"channel":"sms","evidence":"gateway message 42"})", auditor_, 201);
+  EXPECT_FALSE(notified.object().at("serves").as_bool()) << notified.body;
+  Call("GET /persons/{id}/consents", "/persons/" + p + "/consents", "", citizen_, 200);
+  Call("POST /persons/{id}/consents/{consent_id}/withdraw",
+       "/persons/" + p + "/consents/" + std::to_string(consent) + "/withdraw", "", citizen_, 200);
+  Reply imported = Call("POST /mail/tracking", "/mail/tracking",
+                        "tracking_number,summons_id,event,at,office\n80080012345678," +
+                            std::to_string(summons) + ",accepted,2026-04-01T10:00:00+03:00,390000\n",
+                        postal_, 200, K{{"Content-Type", "text/csv"}});
+  EXPECT_EQ(imported.object().at("errors").as_array().size(), 1u) << imported.body;
+  Call("POST /mail/tracking", "/mail/tracking?format=jsonl",
+       R"({"tracking_number":"80080012345678","event":"delivered","at":"2026-04-01T11:00:00+03:00"})"
+       "\n",
+       postal_, 200, K{{"Content-Type", "application/x-ndjson"}});
   AwaitExitBan();
   Call("GET /checks/persons/{id}", "/checks/persons/" + p, "", border_, 200,
        K{{"X-Purpose", "border crossing at Torfyanovka"}});
@@ -1019,7 +1060,7 @@ TEST_F(OpenApiTest, ErrorAnswersAreDocumentedAndAreProblems) {
     if (operation.path.find("{id}") != std::string::npos) {
       size_t brace = operation.path.find("{id}");
       std::string prefix = operation.path.substr(0, brace);
-      std::string suffix = operation.path.substr(brace + 4);
+      std::string suffix = WithConsent(operation.path.substr(brace + 4), records);
       std::string body = ExampleBody(operation);
       ExpectProblem(Call(key, prefix + "abc" + suffix, body, caller, 400), 400,
                     "/problems/invalid-request", "id");
@@ -1051,6 +1092,10 @@ TEST_F(OpenApiTest, ErrorAnswersAreDocumentedAndAreProblems) {
                      std::string(kUncertainResidence), auditor_, 403,
                      {{"Content-Type", "application/x-ndjson"}}),
                 403, "/problems/forbidden");
+  ExpectProblem(Call("POST /mail/tracking", "/mail/tracking",
+                     "tracking_number,summons_id,event,at,office\n", auditor_, 403,
+                     {{"Content-Type", "text/csv"}}),
+                403, "/problems/forbidden");
   // Unknown records named in a body or a query: 404.
   ExpectProblem(Call("GET /persons", "/persons?snils=" + testing::TestSnils(77), "", auditor_, 404),
                 404, "/problems/not-found");
@@ -1074,6 +1119,14 @@ TEST_F(OpenApiTest, ErrorAnswersAreDocumentedAndAreProblems) {
   ExpectProblem(Call("POST /lifts/{id}/confirm",
                      "/lifts/" + std::to_string(records.measure) + "/confirm", "", border_, 422),
                 422, "/problems/precondition-failed");
+  // A notification without consent to its channel: 422.
+  ExpectProblem(Call("POST /summonses/{id}/notifications", "/summonses/" + s + "/notifications",
+                     R"({"channel":"email","evidence":"gateway message 7"})", auditor_, 422),
+                422, "/problems/precondition-failed");
+  // A postal file that cannot be read at all (no event column): 400.
+  ExpectProblem(Call("POST /mail/tracking", "/mail/tracking", "tracking_number,at\n1,2\n", postal_,
+                     400, {{"Content-Type", "text/csv"}}),
+                400, "/problems/invalid-request");
   // Malformed bulk ids and feed batches: 400.
   ExpectProblem(Call("POST /checks/bulk", "/checks/bulk", "1,x7", border_, 400,
                      {{"Content-Type", "text/plain"}}),

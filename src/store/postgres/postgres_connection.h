@@ -72,6 +72,7 @@ class PostgresConnection final : public Connection {
   Status Commit() override;
   Status Rollback() override;
   bool InTransaction() const override;
+  Status SyncCommitted() override;
 
  private:
   explicit PostgresConnection(pg_conn* connection) : connection_(connection) {}

@@ -29,6 +29,9 @@ std::string QuoteIdentifier(std::string_view name) {
 std::string TablePrivileges(std::string_view table) {
   if (table == "ledger_events") return "SELECT, INSERT";
   if (table == "ledger_head") return "SELECT, UPDATE";
+  // The access journal is append-only like the ledger; its person index is a projection.
+  if (table == "access_journal") return "SELECT, INSERT";
+  if (table == "access_journal_head") return "SELECT, UPDATE";
   if (table == "schema_migrations") return "SELECT";
   return "SELECT, INSERT, UPDATE, DELETE";
 }

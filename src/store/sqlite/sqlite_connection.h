@@ -30,11 +30,13 @@ class SqliteConnection final : public Connection {
   Status Commit() override;
   Status Rollback() override;
   bool InTransaction() const override;
+  Status SyncCommitted() override;
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;  // owned
+  int wal_fd_ = -1;  // the WAL file, opened by SyncCommitted; owned
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
 };
 

@@ -535,6 +535,8 @@ export const en = {
       registered_mail: "Registered mail",
       in_person: "In person",
       register: "Register of summonses",
+      sms: "SMS (notification)",
+      email: "E-mail (notification)",
     },
     mark: {
       posted: "posted",
@@ -544,6 +546,9 @@ export const en = {
       signed: "signed for",
       returned: "returned",
       addressee_absent: "addressee absent",
+      accepted: "accepted by the post office",
+      viewed: "first viewed",
+      failed: "not delivered",
     },
     decision: {
       pending: "pending",

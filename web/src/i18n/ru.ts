@@ -545,6 +545,8 @@ export const ru: Dictionary = {
       registered_mail: "Заказное письмо",
       in_person: "Лично",
       register: "Реестр повесток",
+      sms: "СМС (уведомление)",
+      email: "Эл. почта (уведомление)",
     },
     mark: {
       posted: "размещена",
@@ -554,6 +556,9 @@ export const ru: Dictionary = {
       signed: "под роспись",
       returned: "возвращено",
       addressee_absent: "адресат отсутствует",
+      accepted: "принято почтой",
+      viewed: "впервые просмотрена",
+      failed: "не доставлено",
     },
     decision: {
       pending: "на рассмотрении",
