@@ -51,6 +51,8 @@ struct Options {
   bool keep = false;
   std::string base;
   std::string sqlite3 = "sqlite3";
+  int64_t cache_mib = 0;  // 0: the store's own page cache
+  int64_t autocheckpoint = -1;  // -1: the store's own
 };
 
 // Runs `argv` and waits for it; returns its wall time in seconds.
@@ -199,6 +201,14 @@ int Run(const Options& options) {
                             : Registry::Create(std::move(connection).value(), *profile, "ru-127fz.toml", *start);
   if (!registry.ok()) return fail(registry.status());
   Registry& reg = **registry;
+  if (options.cache_mib > 0) {
+    Status cache = reg.connection().Execute("PRAGMA cache_size = -" + std::to_string(options.cache_mib * 1024));
+    if (!cache.ok()) return fail(cache);
+  }
+  if (options.autocheckpoint >= 0) {
+    Status pragma = reg.connection().Execute("PRAGMA wal_autocheckpoint = " + std::to_string(options.autocheckpoint));
+    if (!pragma.ok()) return fail(pragma);
+  }
 
   std::printf("muster_feeds_bench: %s persons on file, %s feed records (%.0f %% without "
               "identifiers), %s format, chunks of %s\n",
@@ -339,6 +349,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", options.dir, "where the store goes (default: a temporary directory)");
   app.add_flag("--keep", options.keep, "keep the store");
   app.add_option("--base", options.base, "a population store to start from (written if missing)");
+  app.add_option("--cache-mib", options.cache_mib, "SQLite page cache of the store, MiB (experiment)");
+  app.add_option("--autocheckpoint", options.autocheckpoint, "SQLite wal_autocheckpoint pages (experiment)");
   app.add_option("--sqlite3", options.sqlite3, "the sqlite3 shell for the .import peer")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return muster::Run(options);

@@ -3,9 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <future>
+#include <tuple>
 #include <thread>
 
 #include "common/crypto.h"
@@ -445,6 +447,10 @@ Result<int64_t> IndexAccessJournal(Connection& connection, int64_t max_rows) {
       }
     }
     if (entries == 0) return int64_t{0};
+    // In key order, the inserts walk the index's pages once instead of at random.
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return std::tie(a.person_id, a.entry_id) < std::tie(b.person_id, b.entry_id);
+    });
     for (const Row& row : rows) {
       // A bulk request may name a person twice: one index row says they were checked.
       ASSIGN_OR_RETURN(Query insert,

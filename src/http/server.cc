@@ -302,10 +302,13 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
     co_await beast_http::async_read_header(stream, buffer, parser,
                                            asio::redirect_error(asio::use_awaitable, error));
     if (!error && !parser.is_done()) {
-      // The route's own limit: bulk checks carry 100,000 ids, feeds an agency's batch.
+      // The route's own limit: bulk checks carry 100,000 ids, feeds an agency's batch, postal
+      // tracking a day of the operator's events.
       std::string_view path = parser.get().target();
       if (path == "/checks/bulk") body_limit = options_.bulk_body_limit;
-      if (path.starts_with("/feeds/")) body_limit = options_.feed_body_limit;
+      if (path.starts_with("/feeds/") || path.starts_with("/mail/tracking")) {
+        body_limit = options_.feed_body_limit;
+      }
       if (parser.content_length() && *parser.content_length() > body_limit) {
         error = beast_http::error::body_limit;  // refused before a byte of the body is read
       } else {

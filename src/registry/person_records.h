@@ -112,6 +112,9 @@ class PersonRecordWriter {
   // what `preload` names in a few statements and buffers the writes. Persons and identifiers
   // not named are still read when needed.
   Status Preload(const PersonRecordPreload& preload);
+  // Writes what bulk mode buffered (the commit does too). Anything reading the store in bulk
+  // mode calls it first.
+  Status Flush();
 
   // Records a person first known from `source` and returns the new id. `person.identifiers`
   // must be canonical and free (not recorded for anyone); `person.source` is replaced by the
@@ -167,8 +170,6 @@ class PersonRecordWriter {
   Result<PersonFacts> Person(PersonId person_id);
   // Who `kind: value` is recorded for now, or 0.
   Result<PersonId> IdentifierOwner(std::string_view kind, std::string_view value);
-  // Writes what bulk mode buffered, before anything reads the store.
-  Status Flush();
   // Whether the cache knows the person has no open summons / no measure in force / which
   // student deferments they hold (nullptr: read the store).
   bool KnowsNoOpenSummons(PersonId person_id) const;

@@ -1,6 +1,19 @@
 #include "store/bulk_insert.h"
 
 #include <bit>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+namespace {
+struct TmpTimes {
+  std::map<std::string, std::pair<double, long>> times;
+  ~TmpTimes() {
+    for (auto& [k, v] : times) std::fprintf(stderr, "TMP %-60.60s %8.3f s %9ld rows\n", k.c_str(), v.first, v.second);
+  }
+};
+TmpTimes tmp_times;
+}
 
 namespace muster {
 
@@ -58,6 +71,9 @@ const std::string& RowBuffer::Sql(size_t rows) {
 }
 
 Status RowBuffer::Flush(Connection& connection) {
+  auto tmp_start = std::chrono::steady_clock::now();
+  struct TmpGuard { std::string key; std::chrono::steady_clock::time_point start; long rows;
+    ~TmpGuard() { auto& e = tmp_times.times[key]; e.first += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); e.second += rows; } } tmp_guard{insert_, tmp_start, (long)rows()};
   const size_t total = rows();
   size_t done = 0;
   Status status;

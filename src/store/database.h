@@ -27,6 +27,7 @@ struct SqlDialect {
   std::string_view name;         // "sqlite" or "postgresql"
   std::string_view big_key;      // type of a 64-bit key column that fills itself when omitted
   std::string_view lock_suffix;  // appended to the ledger-head SELECT to lock it for writing
+  std::string_view clustered_table;  // after CREATE TABLE (…) keyed for reading by its key
   // Per-connection commit durability, run between transactions. By default COMMIT returns
   // once the data is on stable storage. After `written_commits`, COMMIT returns once the
   // engine has the data (in the OS page cache for SQLite's WAL, in the server's WAL buffers

@@ -1,7 +1,9 @@
 #include "store/migrations.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace muster {
@@ -555,7 +557,7 @@ CREATE TABLE access_journal_persons (
   entry_id  BIGINT NOT NULL,
   outcome   TEXT,
   PRIMARY KEY (person_id, entry_id)
-);
+){clustered};
 INSERT INTO access_journal_persons (person_id, entry_id)
   SELECT person_id, entry_id FROM access_journal WHERE person_id IS NOT NULL;
 CREATE TABLE access_journal_index_head (
@@ -570,18 +572,32 @@ DROP INDEX access_journal_person;
   return migrations;
 }
 
+// Replaces the dialect placeholders: `{key}` (an auto-assigned 64-bit key column's type) and
+// `{clustered}` (after a table whose primary key is how it is read: SQLite stores it in that
+// key's order, one B-tree instead of a table and an index; PostgreSQL has no such option).
 std::string Expand(std::string_view sql, const SqlDialect& dialect) {
+  const std::pair<std::string_view, std::string_view> kPlaceholders[] = {
+      {"{key}", dialect.big_key}, {"{clustered}", dialect.clustered_table}};
   std::string out;
   out.reserve(sql.size());
-  constexpr std::string_view kKey = "{key}";
   size_t pos = 0;
-  while (true) {
-    size_t found = sql.find(kKey, pos);
-    out.append(sql.substr(pos, found == std::string_view::npos ? sql.size() - pos : found - pos));
+  while (pos < sql.size()) {
+    size_t found = sql.find('{', pos);
     if (found == std::string_view::npos) break;
-    out.append(dialect.big_key);
-    pos = found + kKey.size();
+    out.append(sql.substr(pos, found - pos));
+    pos = found;
+    bool replaced = false;
+    for (const auto& [placeholder, text] : kPlaceholders) {
+      if (sql.substr(pos).starts_with(placeholder)) {
+        out.append(text);
+        pos += placeholder.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out.push_back(sql[pos++]);
   }
+  out.append(sql.substr(std::min(pos, sql.size())));
   return out;
 }
 

@@ -17,6 +17,7 @@ constexpr SqlDialect kSqliteDialect{
     .name = "sqlite",
     .big_key = "INTEGER",  // INTEGER PRIMARY KEY is the rowid: 64-bit and the fastest key
     .lock_suffix = "",     // BEGIN IMMEDIATE already holds the database's write lock
+    .clustered_table = " WITHOUT ROWID",
     // In WAL mode NORMAL skips the fsync at COMMIT; the next FULL commit, checkpoint or
     // SyncCommitted syncs the WAL file, and with it every frame written before. Unsynced
     // commits also leave checkpoints to others: a checkpoint syncs, and while readers hold
