@@ -1,5 +1,7 @@
 #include "http/api_support.h"
 
+#include "common/crypto.h"
+
 #include <charconv>
 
 namespace muster::http::api {
@@ -83,11 +85,24 @@ Result<Instant> InstantOrNow(const json::object& body, std::string_view field, R
   return ParseInstant(*text, field);
 }
 
-// The command's context: the Idempotency-Key header and the caller as the journal's actor.
+// The command's context: the caller as the journal's actor and an idempotency key that is the
+// caller's own. With an Idempotency-Key header, the key is that header within the caller's
+// account, so two callers who pick the same key never meet. Without one, a retry of the same
+// request (method, target, body) by the same caller within the same ten minutes of real time
+// is recognised; the same request later — a second identical mark a month on — is a new
+// command, not a silent replay of the first.
 CommandContext Context(const RouteRequest& request) {
-  auto key = request.message.find("Idempotency-Key");
-  std::string idempotency_key =
-      key == request.message.end() ? std::string() : std::string(key->value());
+  const std::string account = std::to_string(request.principal->account_id);
+  std::string idempotency_key;
+  if (auto key = request.message.find("Idempotency-Key"); key != request.message.end()) {
+    idempotency_key = "key:" + account + ":" + std::string(key->value());
+  } else {
+    constexpr int64_t kRetryWindowSeconds = 600;
+    int64_t window = ToUnixSeconds(request.environment->identity_clock->Now()) / kRetryWindowSeconds;
+    idempotency_key = "retry:" + account + ":" + std::to_string(window) + ":" +
+                      Sha256Hex({request.message.method_string(), "\n", request.message.target(),
+                                 "\n", request.message.body()});
+  }
   return {.idempotency_key = std::move(idempotency_key), .actor = request.principal->Actor()};
 }
 

@@ -374,7 +374,14 @@ Result<BatchResult> Registry::IssueBatch(const CommandContext& context, const Se
     query.Finish();
   }
   BatchResult result;
-  result.batch = template_request.batch == "single" ? RandomKey("batch-").substr(0, 18) : template_request.batch;
+  if (template_request.batch != "single") {
+    result.batch = template_request.batch;
+  } else if (!context.idempotency_key.empty()) {
+    // Named after the key, so a retry with the same key is the same request (and replays).
+    result.batch = "batch-" + Sha256Hex({"batch\n", context.idempotency_key}).substr(0, 12);
+  } else {
+    result.batch = RandomKey("batch-").substr(0, 18);
+  }
   constexpr size_t kPerTransaction = 5000;
   size_t next = 0;
   int64_t part = 0;
@@ -385,7 +392,23 @@ Result<BatchResult> Registry::IssueBatch(const CommandContext& context, const Se
       part_context.idempotency_key += ":" + std::to_string(part);
     }
     ASSIGN_OR_RETURN(auto transaction, Begin(part_context, "issue_batch", json::serialize(request)));
-    if (transaction->replayed()) return Aborted("batch: part " + std::to_string(part) + " was already issued under this idempotency key");
+    if (transaction->replayed()) {
+      // A retry of a batch that ran: answer with what it issued (its refusals are not kept).
+      transaction.reset();
+      BatchResult earlier;
+      earlier.batch = result.batch;
+      ASSIGN_OR_RETURN(Query issued, Query::Make(*connection_, "SELECT summons_id FROM summonses "
+                                                              "WHERE batch = $1 ORDER BY summons_id"));
+      issued.Bind(earlier.batch);
+      for (;;) {
+        ASSIGN_OR_RETURN(bool row, issued.Next());
+        if (!row) break;
+        earlier.summons_ids.push_back(issued.Int(0));
+      }
+      earlier.issued = static_cast<int64_t>(earlier.summons_ids.size());
+      earlier.considered = earlier.issued;
+      return earlier;
+    }
     size_t end = std::min(candidates.size(), next + kPerTransaction);
     for (; next < end && result.issued < selection.limit; ++next) {
       ASSIGN_OR_RETURN(PersonFacts person, LoadPerson(candidates[next]));
@@ -716,13 +739,16 @@ Status Registry::LiftIn(WriteTransaction& transaction, PersonId person_id,
 // Appearance, excuses, objections, cancellation
 
 Status Registry::RecordAppearance(const CommandContext& context, SummonsId summons_id, Instant at) {
+  json::object request{{"summons_id", summons_id}, {"at", FormatInstant(at)}};
+  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context, "appearance",
+                                                            json::serialize(request)));
+  if (done) return Status::Ok();  // a retry: the summons it closed is not "already closed"
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
   if (!IsOpen(summons)) {
     return FailedPrecondition("summons: " + std::to_string(summons_id) + " is already " + summons.status);
   }
   if (at > Now()) return InvalidArgument("at: " + FormatInstant(at) + " is in the future");
   if (at < summons.issued_at) return InvalidArgument("at: before the summons was issued");
-  json::object request{{"summons_id", summons_id}, {"at", FormatInstant(at)}};
   ASSIGN_OR_RETURN(auto transaction, Begin(context, "appearance", json::serialize(request)));
   if (transaction->replayed()) return Status::Ok();
   json::object payload{{"summons_id", summons_id},
@@ -767,6 +793,10 @@ Result<int64_t> Registry::FileExcuse(const CommandContext& context, SummonsId su
 
 Status Registry::DecideExcuse(const CommandContext& context, int64_t excuse_id, bool accepted,
                               std::string_view note) {
+  json::object request{{"excuse_id", excuse_id}, {"accepted", accepted}, {"note", note}};
+  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context, "decide_excuse",
+                                                            json::serialize(request)));
+  if (done) return Status::Ok();  // a retry: the excuse it decided is not "already decided"
   ASSIGN_OR_RETURN(Query query, Query::Make(*connection_, "SELECT summons_id, reason, decided_at FROM excuses WHERE excuse_id = $1"));
   query.Bind(excuse_id);
   ASSIGN_OR_RETURN(bool found, query.Next());
@@ -777,7 +807,6 @@ Status Registry::DecideExcuse(const CommandContext& context, int64_t excuse_id, 
   query.Finish();
   if (decided) return FailedPrecondition("excuse: " + std::to_string(excuse_id) + " is already decided");
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
-  json::object request{{"excuse_id", excuse_id}, {"accepted", accepted}, {"note", note}};
   ASSIGN_OR_RETURN(auto transaction, Begin(context, "decide_excuse", json::serialize(request)));
   if (transaction->replayed()) return Status::Ok();
   Instant now = transaction->now();
@@ -827,6 +856,11 @@ Result<int64_t> Registry::FileObjection(const CommandContext& context, PersonId 
 
 Status Registry::DecideObjection(const CommandContext& context, int64_t objection_id, bool upheld,
                                  std::string_view note) {
+  json::object request{{"objection_id", objection_id}, {"upheld", upheld}, {"note", note}};
+  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context,
+                                                            "decide_objection",
+                                                            json::serialize(request)));
+  if (done) return Status::Ok();  // a retry: the objection it decided is not "already decided"
   ASSIGN_OR_RETURN(Query query, Query::Make(*connection_, "SELECT person_id, summons_id, decided_at FROM objections WHERE objection_id = $1"));
   query.Bind(objection_id);
   ASSIGN_OR_RETURN(bool found, query.Next());
@@ -836,7 +870,6 @@ Status Registry::DecideObjection(const CommandContext& context, int64_t objectio
   bool decided = !query.IsNull(2);
   query.Finish();
   if (decided) return FailedPrecondition("objection: " + std::to_string(objection_id) + " is already decided");
-  json::object request{{"objection_id", objection_id}, {"upheld", upheld}, {"note", note}};
   ASSIGN_OR_RETURN(auto transaction, Begin(context, "decide_objection", json::serialize(request)));
   if (transaction->replayed()) return Status::Ok();
   Instant now = transaction->now();
@@ -872,12 +905,16 @@ Status Registry::DecideObjection(const CommandContext& context, int64_t objectio
 
 Status Registry::CancelSummons(const CommandContext& context, SummonsId summons_id,
                                std::string_view reason) {
+  json::object request{{"summons_id", summons_id}, {"reason", reason}};
+  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context,
+                                                            "cancel_summons",
+                                                            json::serialize(request)));
+  if (done) return Status::Ok();  // a retry: the summons it cancelled is not "already cancelled"
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
   if (!IsOpen(summons)) {
     return FailedPrecondition("summons: " + std::to_string(summons_id) + " is already " + summons.status);
   }
   if (reason.empty()) return InvalidArgument("reason: required");
-  json::object request{{"summons_id", summons_id}, {"reason", reason}};
   ASSIGN_OR_RETURN(auto transaction, Begin(context, "cancel_summons", json::serialize(request)));
   if (transaction->replayed()) return Status::Ok();
   Instant now = transaction->now();

@@ -147,6 +147,60 @@ TEST_F(HttpTest, IdempotencyKeyReusedForADifferentBodyIs409) {
   ExpectProblem(Post("/summonses", other, "key-b"), 409, "/problems/idempotency-conflict");
 }
 
+// A retry answers like the first run: even where the first run closed what the command acts on
+// (an appearance closes its summons, a cancellation cancels it), and for a batch.
+TEST_F(HttpTest, RetriesWithTheSameKeyAnswerLikeTheFirstRun) {
+  StartServer();
+  Reply issued = Post("/summonses", Summons(person_), "retry-issue");
+  ASSERT_EQ(issued.status, 201u) << issued.body;
+  std::string summons = "/summonses/" + std::to_string(issued.object().at("summons_id").as_int64());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Reply appeared = Post(summons + "/appearance", "{}", "retry-appearance");
+    EXPECT_EQ(appeared.status, 200u) << "attempt " << attempt << ": " << appeared.body;
+  }
+  // Without the key, a second appearance on a closed summons is a precondition failure.
+  ExpectProblem(Post(summons + "/appearance", R"({"at":"2026-04-01T10:00:00+03:00"})"), 422,
+                "/problems/precondition-failed");
+  Reply other = Post("/summonses", Summons(person_), "retry-issue-2");
+  ASSERT_EQ(other.status, 201u) << other.body;
+  std::string second = "/summonses/" + std::to_string(other.object().at("summons_id").as_int64());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Reply cancelled = Post(second + "/cancel", R"({"reason":"issued in error"})", "retry-cancel");
+    EXPECT_EQ(cancelled.status, 200u) << "attempt " << attempt << ": " << cancelled.body;
+  }
+  Reply batch = Post("/summonses/batch", R"({"office":"RYA-01","limit":10})", "retry-batch");
+  ASSERT_EQ(batch.status, 201u) << batch.body;
+  Reply again = Post("/summonses/batch", R"({"office":"RYA-01","limit":10})", "retry-batch");
+  ASSERT_EQ(again.status, 201u) << again.body;
+  EXPECT_EQ(again.Text("batch"), batch.Text("batch"));
+  EXPECT_EQ(again.object().at("issued"), batch.object().at("issued"));
+}
+
+// Keys belong to their caller, and a request without one is recognised as a retry only for a
+// while: the same command later is a new command, not a silent replay of the first.
+TEST_F(HttpTest, KeysAreTheCallersOwnAndKeylessRetriesExpire) {
+  StartServer();
+  std::string colleague = MakeOfficer("ryazan.colleague", "region:RYA");
+  Reply mine = Post("/summonses", Summons(person_), "shared-key");
+  ASSERT_EQ(mine.status, 201u) << mine.body;
+  // The colleague's "shared-key" is theirs: their different request is not a key conflict
+  // (409) but a command of its own, which the gate refuses — the person has an open summons.
+  std::string other_body = "{\"person_id\":" + std::to_string(person_) + ",\"purpose\":\"other\"}";
+  Reply theirs = Send(bhttp::verb::post, "/summonses", other_body, colleague,
+                      {{"Idempotency-Key", "shared-key"}});
+  ExpectProblem(theirs, 422, "/problems/gate-refused");
+  EXPECT_EQ(theirs.Text("gate"), "open_summons");
+
+  std::string cancel = "/summonses/" + std::to_string(mine.object().at("summons_id").as_int64()) +
+                       "/cancel";
+  ASSERT_EQ(Post(cancel, R"({"reason":"issued in error"})").status, 200u);
+  Reply retry = Post(cancel, R"({"reason":"issued in error"})");
+  EXPECT_EQ(retry.status, 200u) << "a retry without a key: " << retry.body;
+  clock_.Advance(std::chrono::minutes(11));  // past the ten-minute retry window
+  ExpectProblem(Post(cancel, R"({"reason":"issued in error"})"), 422,
+                "/problems/precondition-failed");  // a new command: the summons is cancelled
+}
+
 TEST_F(HttpTest, GateRefusalIs422WithTheGateCode) {
   StartServer();
   Reply reply = Post("/summonses", Summons(deferred_), "key-c");
