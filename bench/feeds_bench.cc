@@ -53,6 +53,7 @@ struct Options {
   std::string sqlite3 = "sqlite3";
   int64_t cache_mib = 0;  // 0: the store's own page cache
   int64_t autocheckpoint = -1;  // -1: the store's own
+  int64_t mmap_mib = 0;
 };
 
 // Runs `argv` and waits for it; returns its wall time in seconds.
@@ -134,7 +135,8 @@ Result<PeerResult> ImportPeer(const Options& options, const std::filesystem::pat
   std::filesystem::path database = dir / "peer.db";
   std::filesystem::remove(database);
   std::string script =
-      "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -65536;\n";
+      ".output /dev/null\nPRAGMA journal_mode = WAL;\n.output stdout\nPRAGMA synchronous = FULL;\n"
+      "PRAGMA cache_size = -65536;\n";
   int64_t rows = 0;
   int index = 0;
   for (const feeds::SyntheticFeed& batch : batches) {
@@ -204,6 +206,10 @@ int Run(const Options& options) {
   if (options.cache_mib > 0) {
     Status cache = reg.connection().Execute("PRAGMA cache_size = -" + std::to_string(options.cache_mib * 1024));
     if (!cache.ok()) return fail(cache);
+  }
+  if (options.mmap_mib > 0) {
+    Status pragma = reg.connection().Execute("PRAGMA mmap_size = " + std::to_string(options.mmap_mib << 20));
+    if (!pragma.ok()) return fail(pragma);
   }
   if (options.autocheckpoint >= 0) {
     Status pragma = reg.connection().Execute("PRAGMA wal_autocheckpoint = " + std::to_string(options.autocheckpoint));
@@ -351,6 +357,7 @@ int main(int argc, char** argv) {
   app.add_option("--base", options.base, "a population store to start from (written if missing)");
   app.add_option("--cache-mib", options.cache_mib, "SQLite page cache of the store, MiB (experiment)");
   app.add_option("--autocheckpoint", options.autocheckpoint, "SQLite wal_autocheckpoint pages (experiment)");
+  app.add_option("--mmap-mib", options.mmap_mib, "SQLite mmap_size of the store, MiB (experiment)");
   app.add_option("--sqlite3", options.sqlite3, "the sqlite3 shell for the .import peer")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return muster::Run(options);

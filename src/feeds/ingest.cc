@@ -1,7 +1,9 @@
 #include "feeds/ingest.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <cstdlib>
 #include <cstdio>
 #include <map>
@@ -266,17 +268,17 @@ class FeedIngestor::Batch {
     auto t0 = std::chrono::steady_clock::now();
     RETURN_IF_ERROR(Resolve());
     auto t1 = std::chrono::steady_clock::now();
-    const size_t chunk = static_cast<size_t>(std::max<int64_t>(1, owner_.options_.chunk_records));
-    for (size_t begin = 0, index = 0; begin < records_.size(); begin += chunk, ++index) {
-      RETURN_IF_ERROR(ApplyChunk(begin, std::min(records_.size(), begin + chunk), index));
-    }
+    RETURN_IF_ERROR(ApplyChunks());
     auto t2 = std::chrono::steady_clock::now();
     if (std::getenv("MUSTER_FEEDS_TIMING")) {
       std::fprintf(stderr,
-                   "resolve %.3f s (candidates %zu), apply %.3f s: decide %.3f, preload %.3f, "
+                   "resolve %.3f s (identifiers %.3f, candidates %zu in %.3f), apply %.3f s: "
+                   "decide %.3f (+%.3f beside the writer), preload %.3f, "
                    "records %.3f, flush %.3f, commit %.3f\n",
-                   std::chrono::duration<double>(t1 - t0).count(), owner_.index_.size(),
-                   std::chrono::duration<double>(t2 - t1).count(), timing_.decide, timing_.preload,
+                   std::chrono::duration<double>(t1 - t0).count(), timing_.lookup,
+                   owner_.index_.size(), timing_.candidates,
+                   std::chrono::duration<double>(t2 - t1).count(), timing_.decide,
+                   decide_overlapped_.load(), timing_.preload,
                    timing_.records, timing_.flush, timing_.commit);
     }
     std::sort(rejections_.begin(), rejections_.end(),
@@ -302,19 +304,21 @@ class FeedIngestor::Batch {
     std::vector<std::pair<IdentifierKind, std::string>> unknown;  // identifiers not yet on record
   };
 
-  // What one chunk adds; kept apart so that a chunk applied again starts clean.
+  // What one chunk's records did, for the report; kept apart so that a chunk applied again
+  // starts clean.
   struct ChunkState {
-    CandidateIndex added;  // persons this chunk creates or renames (placeholder ids)
-    std::unordered_map<std::string, PersonId> identifiers;  // recorded in this chunk → person
     int64_t linked = 0, created = 0, review = 0;
     std::vector<Rejection> rejections;
     std::vector<RecordOutcome> outcomes;
-    std::vector<std::pair<PersonId, MatchSubject>> subjects;  // for the batch's index
   };
 
-  // What the decision pass made of one record, to be applied in the chunk's transaction. A
-  // person the chunk creates is named by a placeholder, -(k + 1) for the k-th, until the
-  // transaction gives it its id.
+  // Persons the batch's decisions create are named by placeholders until the transaction that
+  // records them gives them their ids: kPlaceholder + n for the n-th. Placeholders are larger
+  // than any person id and grow in creation order, as the ids they stand for will, so that ties
+  // between candidates break the same way (by id).
+  static constexpr PersonId kPlaceholder = PersonId{1} << 62;
+
+  // What the decision pass made of one record, to be applied in the chunk's transaction.
   struct Plan {
     // kConflict: an identifier of the record (`unknown`) was recorded earlier in this batch for
     // another person (`person`).
@@ -327,7 +331,24 @@ class FeedIngestor::Batch {
     double best_weight = 0;
     Comparison top;  // kReview
     int above_upper = 0;
-    std::optional<MatchSubject> subject;  // kCreate, and kLink of a name change: for the index
+  };
+
+  // What the decisions of one chunk leave for the chunks after it: the identifiers its records
+  // bring (to a person on file or a placeholder) and the persons it creates or renames, as
+  // candidates. Kept per chunk, so that a chunk decided again (a fault, a replay) takes back
+  // exactly its own; added to the ingestor's candidates when the batch ends.
+  struct ChunkForward {
+    std::unordered_map<std::string, PersonId> identifiers;
+    CandidateIndex added;
+    std::vector<std::pair<PersonId, MatchSubject>> subjects;
+    int64_t first_placeholder = 0;
+    int64_t created = 0;
+  };
+
+  struct Decided {
+    std::vector<Plan> plans;
+    ChunkState state;
+    ChunkForward forward;
   };
 
   std::string KeyPrefix() const {
@@ -391,7 +412,9 @@ class FeedIngestor::Batch {
     hits_.resize(records_.size());
     std::vector<int32_t> dates;
     bool with_addresses = false;
+    auto started = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(auto owners, LookUpIdentifiers(db));
+    timing_.lookup += Since(started);
     for (size_t i = 0; i < records_.size(); ++i) {
       const FeedRecord& record = records_[i];
       Hit& hit = hits_[i];
@@ -435,7 +458,10 @@ class FeedIngestor::Batch {
         if (auto swapped = SwappedDate(days)) dates.push_back(*swapped);
       }
     }
-    return owner_.PrepareCandidates(db, std::move(dates), with_addresses);
+    started = std::chrono::steady_clock::now();
+    Status prepared = owner_.PrepareCandidates(db, std::move(dates), with_addresses);
+    timing_.candidates += Since(started);
+    return prepared;
   }
 
   Result<PersonId> Survivor(Connection& db, PersonId merged) {
@@ -451,72 +477,185 @@ class FeedIngestor::Batch {
     return person;
   }
 
-  Status ApplyChunk(size_t begin, size_t end, int64_t index) {
+  // How one attempt at a chunk's transaction ended.
+  struct Attempt {
+    enum class Outcome { kApplied, kReplayed, kFault, kNotTraced, kError };
+    Outcome outcome = Outcome::kError;
+    Status status;
+    size_t failed = 0;  // kFault: the record (index in records_)
+  };
+
+  // The chunks of the batch, as a pipeline over two threads: while the calling thread writes
+  // chunk k in its transaction (the store is used by this thread only), a helper thread decides
+  // chunk k + 1 — matching is pure computation over memory. A chunk whose application fails for
+  // a reason of its own record is decided again without it and applied again; so is the chunk
+  // after it, whose decisions built on it.
+  Status ApplyChunks() {
+    const size_t size = static_cast<size_t>(std::max<int64_t>(1, owner_.options_.chunk_records));
+    std::vector<std::pair<size_t, size_t>> chunks;
+    for (size_t begin = 0; begin < records_.size(); begin += size) {
+      chunks.emplace_back(begin, std::min(records_.size(), begin + size));
+    }
+    std::vector<std::map<size_t, Rejection>> faults(chunks.size());
+    std::vector<bool> record_by_record(chunks.size(), !owner_.options_.bulk);
+    std::future<Decided> next;
+    auto discard_next = [&] {
+      if (next.valid()) next.get();
+    };
+    auto decide = [&](size_t k) {
+      auto started = std::chrono::steady_clock::now();
+      Decided decided = Decide(chunks[k].first, chunks[k].second, faults[k]);
+      timing_.decide += Since(started);
+      return decided;
+    };
+    std::optional<Decided> current;
+    Status status;
+    for (size_t k = 0; k < chunks.size() && status.ok();) {
+      if (!current) current = decide(k);
+      // forward_ holds the accepted chunks before k; chunk k's own goes in for k + 1 to see.
+      forward_.push_back(std::move(current->forward));
+      if (k + 1 < chunks.size() && !next.valid()) {
+        next = std::async(std::launch::async, [&, k] {
+          auto started = std::chrono::steady_clock::now();
+          Decided decided = Decide(chunks[k + 1].first, chunks[k + 1].second, faults[k + 1]);
+          decide_overlapped_ += Since(started);
+          return decided;
+        });
+      }
+      Attempt attempt = Apply(chunks[k].first, chunks[k].second, static_cast<int64_t>(k),
+                              *current, !record_by_record[k]);
+      switch (attempt.outcome) {
+        case Attempt::Outcome::kApplied:
+          MergeState(std::move(current->state));
+          current.reset();
+          if (next.valid()) current = next.get();
+          ++k;
+          break;
+        case Attempt::Outcome::kReplayed:
+          // Applied by an earlier try: the store has its persons, this ingestor's memory not.
+          discard_next();
+          TakeBack(forward_.size() - 1);
+          current.reset();
+          ++k;
+          break;
+        case Attempt::Outcome::kFault:
+        case Attempt::Outcome::kNotTraced:
+          discard_next();
+          TakeBack(forward_.size() - 1);
+          current.reset();
+          if (attempt.outcome == Attempt::Outcome::kNotTraced) {
+            record_by_record[k] = true;  // the record-by-record path names the record
+          } else {
+            const std::string& message = attempt.status.message();
+            faults[k][attempt.failed] =
+                Rejection{records_[attempt.failed].line, FieldOf(message),
+                          std::string(RejectionCodeOf(attempt.status)), message};
+          }
+          break;
+        case Attempt::Outcome::kError:
+          discard_next();
+          TakeBack(forward_.size() - 1);
+          status = attempt.status;
+          break;
+      }
+    }
+    AddToCandidates();
+    return status;
+  }
+
+  // Forgets the forward state of chunk `from` and those after it.
+  void TakeBack(size_t from) {
+    forward_.resize(from);
+    created_ids_.resize(static_cast<size_t>(NextPlaceholder()));
+  }
+
+  int64_t NextPlaceholder() const {
+    return forward_.empty() ? 0 : forward_.back().first_placeholder + forward_.back().created;
+  }
+
+  // Once the batch is done (forward_ then holds the chunks applied): the persons it created or
+  // renamed become candidates of the ingestor, as recorded by itself, so that the next batch's
+  // catch-up does not add them again.
+  void AddToCandidates() {
+    for (ChunkForward& chunk : forward_) {
+      for (auto& [person, subject] : chunk.subjects) {
+        PersonId person_id = Resolve(person);
+        if (person_id == 0) continue;
+        owner_.self_added_.insert(person_id);
+        owner_.index_.Add(person_id, std::move(subject));
+      }
+    }
+    forward_.clear();
+    created_ids_.clear();
+  }
+
+  PersonId Resolve(PersonId person) const {
+    if (person < kPlaceholder) return person;
+    size_t index = static_cast<size_t>(person - kPlaceholder);
+    return index < created_ids_.size() ? created_ids_[index] : 0;
+  }
+
+  // One try at chunk `index` in one write transaction.
+  Attempt Apply(size_t begin, size_t end, int64_t index, Decided& decided, bool bulk) {
     CommandContext context{.idempotency_key = KeyPrefix() + ":chunk:" + std::to_string(index),
                            .actor = "feed:" + std::string(AgencyName(agency_))};
     std::string request = checksum_ + ":" + std::to_string(begin) + "-" + std::to_string(end);
-    std::map<size_t, Rejection> faults;  // records whose application failed
-    // Bulk mode (PersonRecordWriter::Preload) unless a failure could not be traced to a record:
-    // then the chunk runs again record by record, which names it.
-    bool bulk = owner_.options_.bulk;
-    while (true) {
-      ChunkState state;
-      auto started = std::chrono::steady_clock::now();
-      std::vector<Plan> plans = Decide(begin, end, faults, state);
-      timing_.decide += Since(started);
-      started = std::chrono::steady_clock::now();
-      bool ran = false;
-      size_t failed = end;
-      Status failure;
-      auto result = registry_.WithPersonRecords(
-          context, "feed_chunk", request, [&](PersonRecordWriter& writer) -> Result<std::string> {
-            ran = true;
-            timing_.commit -= Since(started);
-            auto preloading = std::chrono::steady_clock::now();
-            if (bulk) RETURN_IF_ERROR(writer.Preload(PreloadOf(plans)));
-            timing_.preload += Since(preloading);
-            auto recording = std::chrono::steady_clock::now();
-            std::vector<PersonId> created;  // placeholder -(k + 1) → id
-            for (const Plan& plan : plans) {
-              Status status = ApplyPlan(writer, plan, created, state);
-              if (!status.ok()) {
-                failed = plan.index;
-                failure = status;
-                return status;
-              }
+    ChunkState& state = decided.state;
+    auto started = std::chrono::steady_clock::now();
+    bool ran = false;
+    Attempt attempt;
+    attempt.failed = end;
+    auto result = registry_.WithPersonRecords(
+        context, "feed_chunk", request, [&](PersonRecordWriter& writer) -> Result<std::string> {
+          ran = true;
+          timing_.commit -= Since(started);
+          auto preloading = std::chrono::steady_clock::now();
+          if (bulk) RETURN_IF_ERROR(writer.Preload(PreloadOf(decided.plans)));
+          timing_.preload += Since(preloading);
+          auto recording = std::chrono::steady_clock::now();
+          for (const Plan& plan : decided.plans) {
+            Status status = ApplyPlan(writer, plan, state);
+            if (!status.ok()) {
+              attempt.failed = plan.index;
+              attempt.status = status;
+              return status;
             }
-            timing_.records += Since(recording);
-            auto flushing = std::chrono::steady_clock::now();
-            RETURN_IF_ERROR(writer.Flush());
-            timing_.flush += Since(flushing);
-            started = std::chrono::steady_clock::now();
-            json::array rejections;
-            for (const Rejection& rejection : state.rejections) {
-              rejections.push_back(RejectionJson(rejection));
-            }
-            return json::serialize(json::object{{"linked", state.linked},
-                                                {"created", state.created},
-                                                {"review", state.review},
-                                                {"rejections", std::move(rejections)}});
-          });
-      timing_.commit += Since(started);
-      if (result.ok() && !ran) return Replayed(*result);
-      if (result.ok()) {
-        Merge(std::move(state));
-        return Status::Ok();
-      }
-      if (failed == end) {
-        if (bulk && IsRecordFault(result.status())) {
-          bulk = false;
-          continue;
-        }
-        return result.status();
-      }
-      if (!IsRecordFault(failure)) return result.status();
-      const std::string& message = failure.message();
-      faults[failed] = Rejection{records_[failed].line, FieldOf(message),
-                                 std::string(RejectionCodeOf(failure)), message};
+          }
+          timing_.records += Since(recording);
+          auto flushing = std::chrono::steady_clock::now();
+          RETURN_IF_ERROR(writer.Flush());
+          timing_.flush += Since(flushing);
+          started = std::chrono::steady_clock::now();
+          json::array rejections;
+          for (const Rejection& rejection : state.rejections) {
+            rejections.push_back(RejectionJson(rejection));
+          }
+          return json::serialize(json::object{{"linked", state.linked},
+                                              {"created", state.created},
+                                              {"review", state.review},
+                                              {"rejections", std::move(rejections)}});
+        });
+    timing_.commit += Since(started);
+    if (result.ok() && !ran) {
+      attempt.status = Replayed(*result);
+      attempt.outcome = attempt.status.ok() ? Attempt::Outcome::kReplayed : Attempt::Outcome::kError;
+      return attempt;
     }
+    if (result.ok()) {
+      attempt.outcome = Attempt::Outcome::kApplied;
+      return attempt;
+    }
+    if (attempt.failed == end) {
+      // Failed where no record can be named (a constraint when bulk rows were written): the
+      // record-by-record path will name it.
+      attempt.status = result.status();
+      attempt.outcome = bulk && IsRecordFault(result.status()) ? Attempt::Outcome::kNotTraced
+                                                               : Attempt::Outcome::kError;
+      return attempt;
+    }
+    attempt.outcome = IsRecordFault(attempt.status) ? Attempt::Outcome::kFault : Attempt::Outcome::kError;
+    if (attempt.outcome == Attempt::Outcome::kError) attempt.status = result.status();
+    return attempt;
   }
 
   // A chunk applied before this batch was sent again (the first try stopped part-way).
@@ -540,30 +679,41 @@ class FeedIngestor::Batch {
     return Status::Ok();
   }
 
-  void Merge(ChunkState state) {
+  void MergeState(ChunkState state) {
     linked_ += state.linked;
     created_ += state.created;
     review_ += state.review;
     for (Rejection& rejection : state.rejections) rejections_.push_back(std::move(rejection));
-    for (auto& [key, person] : state.identifiers) batch_identifiers_[key] = person;
-    for (auto& [person_id, subject] : state.subjects) {
-      owner_.self_added_.insert(person_id);
-      owner_.index_.Add(person_id, std::move(subject));
-    }
     if (outcomes_) {
       for (RecordOutcome& outcome : state.outcomes) outcomes_->push_back(std::move(outcome));
     }
   }
 
   // The decision pass: which person each record of the chunk is about (or a new one, a review,
-  // a rejection), from the batch's resolution, what earlier chunks and records of this chunk
-  // recorded, and the candidates. Reads nothing from the store. Rejections go to `state`.
-  std::vector<Plan> Decide(size_t begin, size_t end, const std::map<size_t, Rejection>& faults,
-                           ChunkState& state) {
-    std::vector<Plan> plans;
+  // a rejection), from the batch's resolution, what the decisions of earlier chunks (forward_)
+  // and of this chunk's earlier records brought, and the candidates. Reads nothing from the
+  // store and changes nothing but what it returns: it runs beside the writing thread, with a
+  // name normalizer of its own.
+  Decided Decide(size_t begin, size_t end, const std::map<size_t, Rejection>& faults) {
+    Decided decided;
+    std::vector<Plan>& plans = decided.plans;
+    ChunkState& state = decided.state;
+    ChunkForward& forward = decided.forward;
+    NameNormalizer& normalizer = *owner_.decide_normalizer_;
+    forward.first_placeholder = NextPlaceholder();
     plans.reserve(end - begin);
-    std::unordered_map<std::string, PersonId> identifiers;  // this chunk, placeholders included
-    PersonId placeholders = 0;
+    // Who an identifier was recorded for earlier in this batch, or 0.
+    auto earlier_owner = [&](const std::string& key) -> PersonId {
+      if (auto found = forward.identifiers.find(key); found != forward.identifiers.end()) {
+        return found->second;
+      }
+      for (auto chunk = forward_.rbegin(); chunk != forward_.rend(); ++chunk) {
+        if (auto found = chunk->identifiers.find(key); found != chunk->identifiers.end()) {
+          return found->second;
+        }
+      }
+      return 0;
+    };
     for (size_t i = begin; i < end; ++i) {
       const FeedRecord& record = records_[i];
       auto reject = [&](std::string field, std::string code, std::string reason) {
@@ -587,13 +737,7 @@ class FeedIngestor::Batch {
         // Identifiers recorded earlier in this batch (a person created from an earlier record).
         bool conflict = false;
         for (const auto& [kind, value] : record.identifiers) {
-          std::string key = IdentifierKey(kind, value);
-          PersonId owner = 0;
-          if (auto found = identifiers.find(key); found != identifiers.end()) {
-            owner = found->second;
-          } else if (auto earlier = batch_identifiers_.find(key); earlier != batch_identifiers_.end()) {
-            owner = earlier->second;
-          }
+          PersonId owner = earlier_owner(IdentifierKey(kind, value));
           if (owner == 0) continue;
           if (plan.person != 0 && owner != plan.person) {
             // Rejected when applied, where a person this chunk creates has its id to be named.
@@ -611,8 +755,7 @@ class FeedIngestor::Batch {
         if (plan.person != 0) {
           plan.unknown.clear();
           for (const auto& identifier : record.identifiers) {
-            std::string key = IdentifierKey(identifier.first, identifier.second);
-            if (!identifiers.contains(key) && !batch_identifiers_.contains(key)) {
+            if (earlier_owner(IdentifierKey(identifier.first, identifier.second)) == 0) {
               plan.unknown.push_back(identifier);
             }
           }
@@ -620,9 +763,13 @@ class FeedIngestor::Batch {
       }
       MatchSubject subject;
       if (plan.person == 0) {
-        subject = SubjectOf(record, normalizer_);
+        subject = SubjectOf(record, normalizer);
         std::vector<const CandidateIndex::Candidate*> candidates = owner_.index_.Block(subject);
-        std::vector<const CandidateIndex::Candidate*> recent = state.added.Block(subject);
+        for (const ChunkForward& chunk : forward_) {
+          std::vector<const CandidateIndex::Candidate*> recent = chunk.added.Block(subject);
+          candidates.insert(candidates.end(), recent.begin(), recent.end());
+        }
+        std::vector<const CandidateIndex::Candidate*> recent = forward.added.Block(subject);
         candidates.insert(candidates.end(), recent.begin(), recent.end());
         // A person may appear under several names (former names): keep each person's best.
         std::map<PersonId, Comparison> best;
@@ -657,18 +804,20 @@ class FeedIngestor::Batch {
       }
       if (plan.person != 0) {
         plan.kind = Plan::Kind::kLink;
-        for (const auto& [kind, value] : plan.unknown) identifiers[IdentifierKey(kind, value)] = plan.person;
+        for (const auto& [kind, value] : plan.unknown) {
+          forward.identifiers[IdentifierKey(kind, value)] = plan.person;
+        }
         if (record.event == kNameChange) {
-          MatchSubject renamed = SubjectOf(record, normalizer_);
-          renamed.family = normalizer_.Key(record.Value("new_family_name"));
+          MatchSubject renamed = SubjectOf(record, normalizer);
+          renamed.family = normalizer.Key(record.Value("new_family_name"));
           if (const std::string& given = record.Value("new_given_name"); !given.empty()) {
-            renamed.given = normalizer_.Key(given);
+            renamed.given = normalizer.Key(given);
           }
           if (const std::string& patronymic = record.Value("new_patronymic"); !patronymic.empty()) {
-            renamed.patronymic = normalizer_.Key(patronymic);
+            renamed.patronymic = normalizer.Key(patronymic);
           }
-          state.added.Add(plan.person, renamed);
-          plan.subject = std::move(renamed);
+          forward.added.Add(plan.person, renamed);
+          forward.subjects.emplace_back(plan.person, std::move(renamed));
         }
         plans.push_back(std::move(plan));
         continue;
@@ -690,16 +839,16 @@ class FeedIngestor::Batch {
         continue;
       }
       plan.kind = Plan::Kind::kCreate;
-      plan.person = -(++placeholders);
+      plan.person = kPlaceholder + forward.first_placeholder + forward.created++;
       plan.match = {.method = "new person", .weight = plan.best_weight};
       for (const auto& [kind, value] : record.identifiers) {
-        identifiers[IdentifierKey(kind, value)] = plan.person;
+        forward.identifiers[IdentifierKey(kind, value)] = plan.person;
       }
-      state.added.Add(plan.person, subject);
-      plan.subject = std::move(subject);
+      forward.added.Add(plan.person, subject);
+      forward.subjects.emplace_back(plan.person, std::move(subject));
       plans.push_back(std::move(plan));
     }
-    return plans;
+    return decided;
   }
 
   PersonRecordPreload PreloadOf(const std::vector<Plan>& plans) const {
@@ -707,10 +856,12 @@ class FeedIngestor::Batch {
     for (const Plan& plan : plans) {
       const FeedRecord& record = records_[plan.index];
       if (plan.kind == Plan::Kind::kLink) {
-        if (plan.person > 0) {
-          preload.persons.push_back(plan.person);
+        // A person an earlier chunk created has its id by now; one this chunk creates is known
+        // to the writer once recorded.
+        if (PersonId person = Resolve(plan.person); person != 0 && person < kPlaceholder) {
+          preload.persons.push_back(person);
           if (record.event == kDeath || record.event == "enrolment") {
-            preload.obligations.push_back(plan.person);
+            preload.obligations.push_back(person);
           }
         }
         for (const auto& [kind, value] : plan.unknown) {
@@ -725,12 +876,9 @@ class FeedIngestor::Batch {
     return preload;
   }
 
-  Status ApplyPlan(PersonRecordWriter& writer, const Plan& plan, std::vector<PersonId>& created,
-                   ChunkState& state) {
+  Status ApplyPlan(PersonRecordWriter& writer, const Plan& plan, ChunkState& state) {
     const FeedRecord& record = records_[plan.index];
-    auto resolve = [&](PersonId person) {
-      return person > 0 ? person : created[static_cast<size_t>(-person - 1)];
-    };
+    auto resolve = [&](PersonId person) { return Resolve(person); };
     Provenance source{.agency = std::string(AgencyName(agency_)),
                       .sequence = sequence_,
                       .record = record.line,
@@ -768,10 +916,6 @@ class FeedIngestor::Batch {
         PersonId person_id = resolve(plan.person);
         RETURN_IF_ERROR(
             ApplyToPerson(writer, normalizer_, record, person_id, plan.unknown, source, plan.match));
-        for (const auto& [kind, value] : plan.unknown) {
-          state.identifiers[IdentifierKey(kind, value)] = person_id;
-        }
-        if (plan.subject) state.subjects.emplace_back(person_id, *plan.subject);
         ++state.linked;
         state.outcomes.push_back({.line = record.line,
                                   .decision = RecordDecision::kLinked,
@@ -783,11 +927,9 @@ class FeedIngestor::Batch {
       case Plan::Kind::kCreate: {
         ASSIGN_OR_RETURN(PersonId person_id,
                          ApplyAsNewPerson(writer, normalizer_, record, source, plan.match));
-        created.push_back(person_id);
-        for (const auto& [kind, value] : record.identifiers) {
-          state.identifiers[IdentifierKey(kind, value)] = person_id;
-        }
-        state.subjects.emplace_back(person_id, *plan.subject);
+        size_t placeholder = static_cast<size_t>(plan.person - kPlaceholder);
+        if (created_ids_.size() <= placeholder) created_ids_.resize(placeholder + 1);
+        created_ids_[placeholder] = person_id;
         ++state.created;
         state.outcomes.push_back({.line = record.line,
                                   .decision = RecordDecision::kCreated,
@@ -828,7 +970,7 @@ class FeedIngestor::Batch {
 
   // Where a batch's apply time goes (MUSTER_FEEDS_TIMING).
   struct Timing {
-    double decide = 0, preload = 0, records = 0, flush = 0, commit = 0;
+    double lookup = 0, candidates = 0, decide = 0, preload = 0, records = 0, flush = 0, commit = 0;
   };
   static double Since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -847,7 +989,9 @@ class FeedIngestor::Batch {
 
   std::vector<FeedRecord> records_;
   std::vector<Hit> hits_;
-  std::unordered_map<std::string, PersonId> batch_identifiers_;
+  std::vector<ChunkForward> forward_;  // accepted chunks, in order (see ApplyChunks)
+  std::vector<PersonId> created_ids_;  // placeholder - kPlaceholder → person id
+  std::atomic<double> decide_overlapped_ = 0;
   std::vector<Rejection> rejections_;
   int64_t linked_ = 0, created_ = 0, review_ = 0;
 };
@@ -868,8 +1012,11 @@ Result<std::unique_ptr<FeedIngestor>> FeedIngestor::Create(Registry& registry,
                                                            MatchWeights weights,
                                                            IngestOptions options) {
   ASSIGN_OR_RETURN(auto normalizer, NameNormalizer::Create());
-  return std::unique_ptr<FeedIngestor>(
+  ASSIGN_OR_RETURN(auto decide_normalizer, NameNormalizer::Create());
+  auto ingestor = std::unique_ptr<FeedIngestor>(
       new FeedIngestor(registry, std::move(weights), options, std::move(normalizer)));
+  ingestor->decide_normalizer_ = std::move(decide_normalizer);
+  return ingestor;
 }
 
 Result<FeedReport> FeedIngestor::Receive(const CommandContext&, Agency agency, int64_t sequence,

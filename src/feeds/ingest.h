@@ -16,12 +16,18 @@
 //                someone else meanwhile, a death before the birth date) is rejected and its
 //                chunk applied again without it, so no record is ever half applied. Chunks
 //                carry idempotency keys: a batch interrupted part-way and sent again resumes.
+//                A chunk is first decided (which person, or a new one, or a review: pure
+//                computation), then written in bulk mode (PersonRecordWriter::Preload: what the
+//                records need from the store read in a few statements, events and projection
+//                rows written many per statement); chunk k + 1 is decided on a helper thread
+//                while chunk k is written.
 //   derived      a death deregisters the person, cancels open summonses and lifts measures; a
 //                full-time enrolment grants the student deferment; a person recorded inside
 //                the profile's registration ages is put on the register with a notice
 //                (registry/person_records.h).
 //
-// A FeedIngestor is used by one thread at a time, like the Registry it writes to.
+// A FeedIngestor is used by one thread at a time, like the Registry it writes to; the store is
+// only ever used from that thread (the helper thread of a batch computes, it does not read).
 #pragma once
 
 #include <boost/json.hpp>
@@ -130,6 +136,9 @@ class FeedIngestor {
   MatchWeights weights_;
   IngestOptions options_;
   std::unique_ptr<NameNormalizer> normalizer_;
+  // The decision pass runs on a helper thread beside the writer (Batch::ApplyChunks), and a
+  // normalizer is not thread-safe: it has its own.
+  std::unique_ptr<NameNormalizer> decide_normalizer_;
   // Candidates are kept from batch to batch: loading a national population's birth dates once
   // costs seconds, keeping them up to date costs little.
   CandidateIndex index_;

@@ -1,5 +1,7 @@
 #include "registry/projector.h"
 
+#include <algorithm>
+
 #include "registry/events.h"
 #include "registry/person_records.h"
 
@@ -601,10 +603,19 @@ Status ProjectionBuffer::Flush(Connection& db) {
     person_index_.clear();
     status = persons.Flush(db);
   }
+  // These tables take their rows at the end (rowid) whatever the order: sorted, their keyed
+  // indexes are written in order. (Rows hold no order of their own; the seq column does.)
+  // Identifiers by person: the person index and the foreign key's look-ups into persons are
+  // then in order, only the (kind, value) key is not.
+  identifiers_.SortBy({2, 0, 1});
+  attribute_records_.SortBy({0, 1});  // the index (person_id, seq)
   for (RowBuffer* rows : {&identifiers_, &attribute_records_, &former_names_}) {
     if (status.ok()) status = rows->Flush(db);
     rows->Clear();
   }
+  // By person, each person's updates in the order they came: the end state is the same.
+  std::stable_sort(person_updates_.begin(), person_updates_.end(),
+                   [](const PersonUpdate& a, const PersonUpdate& b) { return a.person_id < b.person_id; });
   for (const PersonUpdate& update : person_updates_) {
     if (!status.ok()) break;
     // The column is one of the names above or status, never text from outside.

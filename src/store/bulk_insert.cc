@@ -1,19 +1,8 @@
 #include "store/bulk_insert.h"
 
+#include <algorithm>
 #include <bit>
-#include <chrono>
-#include <cstdio>
-#include <map>
-
-namespace {
-struct TmpTimes {
-  std::map<std::string, std::pair<double, long>> times;
-  ~TmpTimes() {
-    for (auto& [k, v] : times) std::fprintf(stderr, "TMP %-60.60s %8.3f s %9ld rows\n", k.c_str(), v.first, v.second);
-  }
-};
-TmpTimes tmp_times;
-}
+#include <numeric>
 
 namespace muster {
 
@@ -45,6 +34,31 @@ RowBuffer& RowBuffer::AddNull() {
   return *this;
 }
 
+void RowBuffer::SortBy(std::vector<int> columns) {
+  const size_t count = rows();
+  if (count < 2) return;
+  const size_t width = static_cast<size_t>(columns_);
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    for (int column : columns) {
+      const Value& left = values_[a * width + static_cast<size_t>(column)];
+      const Value& right = values_[b * width + static_cast<size_t>(column)];
+      if (left < right) return true;
+      if (right < left) return false;
+    }
+    return false;
+  });
+  std::vector<Value> sorted;
+  sorted.reserve(values_.size());
+  for (size_t row : order) {
+    for (size_t column = 0; column < width; ++column) {
+      sorted.push_back(std::move(values_[row * width + column]));
+    }
+  }
+  values_ = std::move(sorted);
+}
+
 const std::string& RowBuffer::Sql(size_t rows) {
   size_t slot = static_cast<size_t>(std::countr_zero(rows));
   if (sql_.size() <= slot) sql_.resize(slot + 1);
@@ -71,9 +85,6 @@ const std::string& RowBuffer::Sql(size_t rows) {
 }
 
 Status RowBuffer::Flush(Connection& connection) {
-  auto tmp_start = std::chrono::steady_clock::now();
-  struct TmpGuard { std::string key; std::chrono::steady_clock::time_point start; long rows;
-    ~TmpGuard() { auto& e = tmp_times.times[key]; e.first += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); e.second += rows; } } tmp_guard{insert_, tmp_start, (long)rows()};
   const size_t total = rows();
   size_t done = 0;
   Status status;

@@ -48,6 +48,12 @@ class RowBuffer {
   size_t rows() const { return values_.size() / static_cast<size_t>(columns_); }
   bool empty() const { return values_.empty(); }
 
+  // Orders the rows by the values of `columns` (0-based; numbers before text, stable). For a
+  // table whose rows go to its end whatever their order (rowid or a growing key), rows sorted by
+  // the key of a secondary index reach that index in order: each page is read and changed once
+  // per flush, not once per row. Only where the order of insertion means nothing else.
+  void SortBy(std::vector<int> columns);
+
   // Inserts every row added since the last Flush, in order, and empties the buffer. On an
   // error (a constraint, the store) the rows are dropped too: the caller's transaction is
   // to be rolled back.

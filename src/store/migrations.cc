@@ -509,6 +509,32 @@ CREATE TABLE notification_consents (
 );
 CREATE INDEX notification_consents_person ON notification_consents (person_id, channel);
 )SQL"},
+      {7, "access journal: packed check entries, a person index kept behind the journal", R"SQL(
+-- A bulk check journals one chained entry per chunk of answers: `detail` holds its persons, one
+-- per line ("42" or "42<TAB>in force: exit" when the answer differs from the entry's outcome),
+-- and the entry's hash covers it.
+ALTER TABLE access_journal ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+
+-- Who accessed whose data, by person: a projection of the journal that a background indexer
+-- fills behind the writer, so that a journal append touches no page but the journal's last.
+-- `outcome` is set for a person of a packed entry whose answer is not the entry's outcome.
+-- Reads combine it with the entries above indexed_through, so they are complete at any moment.
+CREATE TABLE access_journal_persons (
+  person_id BIGINT NOT NULL,
+  entry_id  BIGINT NOT NULL,
+  outcome   TEXT,
+  PRIMARY KEY (person_id, entry_id)
+){clustered};
+INSERT INTO access_journal_persons (person_id, entry_id)
+  SELECT person_id, entry_id FROM access_journal WHERE person_id IS NOT NULL;
+CREATE TABLE access_journal_index_head (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_through BIGINT NOT NULL
+);
+INSERT INTO access_journal_index_head (id, indexed_through)
+  SELECT 1, COALESCE(MAX(entry_id), 0) FROM access_journal;
+DROP INDEX access_journal_person;
+)SQL"},
       {8, "feed attributes: one row per event", R"SQL(
 -- The attributes a feed event recorded, one row per event rather than one per attribute, so that
 -- a record costs one row whatever it carries: `attributes` is a JSON object, name → value. The
@@ -541,32 +567,6 @@ INSERT INTO person_attribute_records (person_id, seq, agency, sequence, record, 
          "\n" R"SQL(', '\n'), ')SQL" "\r" R"SQL(', '\r') || '"}'
   FROM person_attributes a;
 DROP TABLE person_attributes;
-)SQL"},
-      {9, "access journal: packed check entries, a person index kept behind the journal", R"SQL(
--- A bulk check journals one chained entry per chunk of answers: `detail` holds its persons, one
--- per line ("42" or "42<TAB>in force: exit" when the answer differs from the entry's outcome),
--- and the entry's hash covers it.
-ALTER TABLE access_journal ADD COLUMN detail TEXT NOT NULL DEFAULT '';
-
--- Who accessed whose data, by person: a projection of the journal that a background indexer
--- fills behind the writer, so that a journal append touches no page but the journal's last.
--- `outcome` is set for a person of a packed entry whose answer is not the entry's outcome.
--- Reads combine it with the entries above indexed_through, so they are complete at any moment.
-CREATE TABLE access_journal_persons (
-  person_id BIGINT NOT NULL,
-  entry_id  BIGINT NOT NULL,
-  outcome   TEXT,
-  PRIMARY KEY (person_id, entry_id)
-){clustered};
-INSERT INTO access_journal_persons (person_id, entry_id)
-  SELECT person_id, entry_id FROM access_journal WHERE person_id IS NOT NULL;
-CREATE TABLE access_journal_index_head (
-  id              INTEGER PRIMARY KEY CHECK (id = 1),
-  indexed_through BIGINT NOT NULL
-);
-INSERT INTO access_journal_index_head (id, indexed_through)
-  SELECT 1, COALESCE(MAX(entry_id), 0) FROM access_journal;
-DROP INDEX access_journal_person;
 )SQL"},
   };
   return migrations;
