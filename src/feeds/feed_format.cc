@@ -1,12 +1,12 @@
 #include "feeds/feed_format.h"
 
-#include <csv.h>
 
 #include <algorithm>
 #include <deque>
 #include <set>
 #include <unordered_map>
 
+#include "common/csv_rows.h"
 #include "domain/region.h"
 
 namespace muster::feeds {
@@ -505,99 +505,39 @@ struct BatchBuilder {
   }
 };
 
-// libcsv calls back per field and per row; rows are handed to the builder with their line.
-struct CsvReader {
-  BatchBuilder* builder;
+Status ReadCsv(std::string_view bytes, BatchBuilder& builder) {
   std::vector<std::string> header;
-  bool header_done = false;
-  std::vector<std::string> row;
-  int64_t row_start = 0;   // first line of the row being read
-  int64_t current_line = 0;
-  Status header_error;
-
-  static void OnField(void* data, size_t length, void* self) {
-    auto* reader = static_cast<CsvReader*>(self);
-    reader->row.emplace_back(static_cast<const char*>(data), data ? length : 0);
-  }
-
-  static void OnRow(int, void* self) { static_cast<CsvReader*>(self)->EndRow(); }
-
-  void EndRow() {
-    int64_t line = row_start > 0 ? row_start : current_line;
-    row_start = 0;
-    if (!header_done) {
-      header_done = true;
-      std::vector<std::string_view> known = AgencyFields(builder->agency);
-      std::set<std::string> seen;
-      for (std::string& name : row) {
-        name = std::string(Trim(name));
-        if (header.empty() && name.rfind("\xEF\xBB\xBF", 0) == 0) name = name.substr(3);  // BOM
-        if (std::find(known.begin(), known.end(), name) == known.end()) {
-          header_error = InvalidArgument("header: unknown column '" + name + "' for agency " +
-                                         std::string(AgencyName(builder->agency)));
-        } else if (!seen.insert(name).second) {
-          header_error = InvalidArgument("header: column '" + name + "' appears twice");
-        }
-        header.push_back(name);
+  CsvRowHandlers handlers;
+  handlers.header = [&](std::vector<std::string>& names) -> Status {
+    std::vector<std::string_view> known = AgencyFields(builder.agency);
+    std::set<std::string> seen;
+    Status error;
+    for (const std::string& name : names) {
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        error = InvalidArgument("header: unknown column '" + name + "' for agency " +
+                                std::string(AgencyName(builder.agency)));
+      } else if (!seen.insert(name).second) {
+        error = InvalidArgument("header: column '" + name + "' appears twice");
       }
-      row.clear();
-      return;
     }
+    header = std::move(names);
+    return error;
+  };
+  handlers.row = [&](std::vector<std::string>& row, int64_t line) {
     if (row.size() != header.size()) {
-      builder->Malformed(line, "expected " + std::to_string(header.size()) + " fields, got " +
-                                   std::to_string(row.size()));
-      row.clear();
+      builder.Malformed(line, "expected " + std::to_string(header.size()) + " fields, got " +
+                                  std::to_string(row.size()));
       return;
     }
     RawFields fields;
     fields.reserve(row.size());
     for (size_t i = 0; i < row.size(); ++i) fields.emplace_back(header[i], row[i]);
-    builder->Add(line, fields);
-    row.clear();
-  }
-};
-
-Status ReadCsv(std::string_view bytes, BatchBuilder& builder) {
-  CsvReader reader{.builder = &builder};
-  csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) return Internal("csv: cannot initialise");
-  size_t pos = 0;
-  int64_t line = 0;
-  while (pos < bytes.size() && reader.header_error.ok()) {
-    size_t end = bytes.find('\n', pos);
-    end = end == std::string_view::npos ? bytes.size() : end + 1;
-    std::string_view text = bytes.substr(pos, end - pos);
-    pos = end;
-    ++line;
-    reader.current_line = line;
-    bool blank = Trim(text).empty() || text == "\n" || text == "\r\n";
-    if (reader.row_start == 0 && reader.row.empty() && !blank) reader.row_start = line;
-    size_t parsed = csv_parse(&parser, text.data(), text.size(), CsvReader::OnField,
-                              CsvReader::OnRow, &reader);
-    if (parsed != text.size()) {
-      // A broken row: report it and start afresh on the next line.
-      int64_t start = reader.row_start > 0 ? reader.row_start : line;
-      if (!reader.header_done) {
-        csv_free(&parser);
-        return InvalidArgument("header: line " + std::to_string(start) + ": " +
-                               csv_strerror(csv_error(&parser)));
-      }
-      builder.Malformed(start, std::string("line ") + std::to_string(start) + ": " +
-                                   csv_strerror(csv_error(&parser)));
-      csv_free(&parser);
-      if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) return Internal("csv: cannot initialise");
-      reader.row.clear();
-      reader.row_start = 0;
-    }
-  }
-  if (reader.header_error.ok() &&
-      csv_fini(&parser, CsvReader::OnField, CsvReader::OnRow, &reader) != 0) {
-    int64_t start = reader.row_start > 0 ? reader.row_start : line;
-    builder.Malformed(start, "line " + std::to_string(start) + ": " +
-                                 csv_strerror(csv_error(&parser)) + " (unterminated quoted field)");
-  }
-  csv_free(&parser);
-  return reader.header_error;
+    builder.Add(line, fields);
+  };
+  handlers.broken = [&](int64_t line, const std::string& reason) {
+    builder.Malformed(line, "line " + std::to_string(line) + ": " + reason);
+  };
+  return ReadCsvRows(bytes, handlers).status();
 }
 
 void ReadJsonLines(std::string_view bytes, BatchBuilder& builder) {

@@ -1,7 +1,6 @@
 // Reading a postal operator's tracking file (delivery.h): CSV through libcsv (RFC 4180, as the
 // agency feeds read theirs), JSON lines through Boost.JSON. Form only; the registry checks
 // each event against its summons when it imports them (delivery.cc).
-#include <csv.h>
 
 #include <boost/json.hpp>
 
@@ -9,6 +8,7 @@
 #include <array>
 #include <set>
 
+#include "common/csv_rows.h"
 #include "registry/delivery.h"
 
 namespace muster {
@@ -102,59 +102,37 @@ struct LineBuilder {
   }
 };
 
-struct CsvReader {
-  LineBuilder* builder;
+Status ReadCsv(std::string_view bytes, LineBuilder& builder) {
   std::vector<std::string> header;
-  bool header_done = false;
-  Status header_error;
-  std::vector<std::string> row;
-  int64_t row_start = 0;
-  int64_t current_line = 0;
-
-  static void OnField(void* data, size_t length, void* self) {
-    auto* reader = static_cast<CsvReader*>(self);
-    reader->row.emplace_back(static_cast<const char*>(data), data ? length : 0);
-  }
-  static void OnRow(int, void* self) { static_cast<CsvReader*>(self)->EndRow(); }
-
-  void EndRow() {
-    int64_t line = row_start > 0 ? row_start : current_line;
-    row_start = 0;
-    if (!header_done) {
-      header_done = true;
-      std::set<std::string> seen;
-      for (std::string& name : row) {
-        name = std::string(Trim(name));
-        if (header.empty() && name.rfind("\xEF\xBB\xBF", 0) == 0) name = name.substr(3);  // BOM
-        if (std::find(kColumns.begin(), kColumns.end(), name) == kColumns.end()) {
-          header_error = InvalidArgument(
-              "header: unknown column '" + name +
-              "' (expected tracking_number, summons_id, event, at, office)");
-        } else if (!seen.insert(name).second) {
-          header_error = InvalidArgument("header: column '" + name + "' appears twice");
-        }
-        header.push_back(name);
+  CsvRowHandlers handlers;
+  handlers.header = [&](std::vector<std::string>& names) -> Status {
+    std::set<std::string> seen;
+    Status error;
+    for (const std::string& name : names) {
+      if (std::find(kColumns.begin(), kColumns.end(), name) == kColumns.end()) {
+        error = InvalidArgument("header: unknown column '" + name +
+                                "' (expected tracking_number, summons_id, event, at, office)");
+      } else if (!seen.insert(name).second) {
+        error = InvalidArgument("header: column '" + name + "' appears twice");
       }
-      if (header_error.ok()) {
-        for (std::string_view required : {"event", "at"}) {
-          if (!seen.contains(std::string(required))) {
-            header_error = InvalidArgument("header: column '" + std::string(required) +
-                                           "' is missing");
-          }
-        }
-        if (!seen.contains("tracking_number") && !seen.contains("summons_id")) {
-          header_error =
-              InvalidArgument("header: give a tracking_number or a summons_id column, or both");
-        }
-      }
-      row.clear();
-      return;
     }
+    header = std::move(names);
+    RETURN_IF_ERROR(error);
+    for (std::string_view required : {"event", "at"}) {
+      if (!seen.contains(std::string(required))) {
+        return InvalidArgument("header: column '" + std::string(required) + "' is missing");
+      }
+    }
+    if (!seen.contains("tracking_number") && !seen.contains("summons_id")) {
+      return InvalidArgument("header: give a tracking_number or a summons_id column, or both");
+    }
+    return Status::Ok();
+  };
+  handlers.row = [&](std::vector<std::string>& row, int64_t line) {
     if (row.size() != header.size()) {
-      ++builder->file->lines;
-      builder->Error(line, "", "line: expected " + std::to_string(header.size()) +
-                                   " fields, got " + std::to_string(row.size()));
-      row.clear();
+      ++builder.file->lines;
+      builder.Error(line, "", "line: expected " + std::to_string(header.size()) +
+                                  " fields, got " + std::to_string(row.size()));
       return;
     }
     std::string_view fields[kColumns.size()];
@@ -162,53 +140,17 @@ struct CsvReader {
       size_t column = std::find(kColumns.begin(), kColumns.end(), header[i]) - kColumns.begin();
       fields[column] = row[i];
     }
-    builder->Add(line, fields[0], fields[1], fields[2], fields[3], fields[4]);
-    row.clear();
-  }
-};
-
-Status ReadCsv(std::string_view bytes, LineBuilder& builder) {
-  CsvReader reader{.builder = &builder};
-  csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) return Internal("csv: cannot initialise");
-  size_t pos = 0;
-  int64_t line = 0;
-  while (pos < bytes.size() && reader.header_error.ok()) {
-    size_t end = bytes.find('\n', pos);
-    end = end == std::string_view::npos ? bytes.size() : end + 1;
-    std::string_view text = bytes.substr(pos, end - pos);
-    pos = end;
-    ++line;
-    reader.current_line = line;
-    bool blank = Trim(text).empty();
-    if (reader.row_start == 0 && reader.row.empty() && !blank) reader.row_start = line;
-    size_t parsed = csv_parse(&parser, text.data(), text.size(), CsvReader::OnField,
-                              CsvReader::OnRow, &reader);
-    if (parsed != text.size()) {
-      // A broken row: report it and start afresh on the next line.
-      int64_t start = reader.row_start > 0 ? reader.row_start : line;
-      std::string reason = csv_strerror(csv_error(&parser));
-      csv_free(&parser);
-      if (!reader.header_done) return InvalidArgument("header: line " + std::to_string(start) + ": " + reason);
-      ++builder.file->lines;
-      builder.Error(start, "", "line: " + reason);
-      if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) return Internal("csv: cannot initialise");
-      reader.row.clear();
-      reader.row_start = 0;
-    }
-  }
-  if (reader.header_error.ok() &&
-      csv_fini(&parser, CsvReader::OnField, CsvReader::OnRow, &reader) != 0) {
-    int64_t start = reader.row_start > 0 ? reader.row_start : line;
+    builder.Add(line, fields[0], fields[1], fields[2], fields[3], fields[4]);
+  };
+  handlers.broken = [&](int64_t line, const std::string& reason) {
     ++builder.file->lines;
-    builder.Error(start, "", std::string("line: ") + csv_strerror(csv_error(&parser)) +
-                                 " (unterminated quoted field)");
-  }
-  csv_free(&parser);
-  if (!reader.header_done && reader.header_error.ok()) {
+    builder.Error(line, "", "line: " + reason);
+  };
+  ASSIGN_OR_RETURN(CsvRowsRead read, ReadCsvRows(bytes, handlers));
+  if (!read.header_seen) {
     return InvalidArgument("header: the file is empty (expected a header line)");
   }
-  return reader.header_error;
+  return Status::Ok();
 }
 
 void ReadJsonLines(std::string_view bytes, LineBuilder& builder) {
