@@ -739,18 +739,17 @@ Status Registry::LiftIn(WriteTransaction& transaction, PersonId person_id,
 // Appearance, excuses, objections, cancellation
 
 Status Registry::RecordAppearance(const CommandContext& context, SummonsId summons_id, Instant at) {
+  // The command first, its preconditions inside it: a retry finds the command it repeats and
+  // answers as the first run did, though the summons that run closed is no longer open.
   json::object request{{"summons_id", summons_id}, {"at", FormatInstant(at)}};
-  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context, "appearance",
-                                                            json::serialize(request)));
-  if (done) return Status::Ok();  // a retry: the summons it closed is not "already closed"
+  ASSIGN_OR_RETURN(auto transaction, Begin(context, "appearance", json::serialize(request)));
+  if (transaction->replayed()) return Status::Ok();
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
   if (!IsOpen(summons)) {
     return FailedPrecondition("summons: " + std::to_string(summons_id) + " is already " + summons.status);
   }
   if (at > Now()) return InvalidArgument("at: " + FormatInstant(at) + " is in the future");
   if (at < summons.issued_at) return InvalidArgument("at: before the summons was issued");
-  ASSIGN_OR_RETURN(auto transaction, Begin(context, "appearance", json::serialize(request)));
-  if (transaction->replayed()) return Status::Ok();
   json::object payload{{"summons_id", summons_id},
                        {"person_id", summons.person_id},
                        {"at_local", FormatLocal(at, summons.zone)},
@@ -793,10 +792,10 @@ Result<int64_t> Registry::FileExcuse(const CommandContext& context, SummonsId su
 
 Status Registry::DecideExcuse(const CommandContext& context, int64_t excuse_id, bool accepted,
                               std::string_view note) {
+  // The command first, its preconditions inside it (as RecordAppearance).
   json::object request{{"excuse_id", excuse_id}, {"accepted", accepted}, {"note", note}};
-  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context, "decide_excuse",
-                                                            json::serialize(request)));
-  if (done) return Status::Ok();  // a retry: the excuse it decided is not "already decided"
+  ASSIGN_OR_RETURN(auto transaction, Begin(context, "decide_excuse", json::serialize(request)));
+  if (transaction->replayed()) return Status::Ok();
   ASSIGN_OR_RETURN(Query query, Query::Make(*connection_, "SELECT summons_id, reason, decided_at FROM excuses WHERE excuse_id = $1"));
   query.Bind(excuse_id);
   ASSIGN_OR_RETURN(bool found, query.Next());
@@ -807,8 +806,6 @@ Status Registry::DecideExcuse(const CommandContext& context, int64_t excuse_id, 
   query.Finish();
   if (decided) return FailedPrecondition("excuse: " + std::to_string(excuse_id) + " is already decided");
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
-  ASSIGN_OR_RETURN(auto transaction, Begin(context, "decide_excuse", json::serialize(request)));
-  if (transaction->replayed()) return Status::Ok();
   Instant now = transaction->now();
   json::object payload{{"excuse_id", excuse_id},
                        {"summons_id", summons_id},
@@ -856,11 +853,10 @@ Result<int64_t> Registry::FileObjection(const CommandContext& context, PersonId 
 
 Status Registry::DecideObjection(const CommandContext& context, int64_t objection_id, bool upheld,
                                  std::string_view note) {
+  // The command first, its preconditions inside it (as RecordAppearance).
   json::object request{{"objection_id", objection_id}, {"upheld", upheld}, {"note", note}};
-  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context,
-                                                            "decide_objection",
-                                                            json::serialize(request)));
-  if (done) return Status::Ok();  // a retry: the objection it decided is not "already decided"
+  ASSIGN_OR_RETURN(auto transaction, Begin(context, "decide_objection", json::serialize(request)));
+  if (transaction->replayed()) return Status::Ok();
   ASSIGN_OR_RETURN(Query query, Query::Make(*connection_, "SELECT person_id, summons_id, decided_at FROM objections WHERE objection_id = $1"));
   query.Bind(objection_id);
   ASSIGN_OR_RETURN(bool found, query.Next());
@@ -870,8 +866,6 @@ Status Registry::DecideObjection(const CommandContext& context, int64_t objectio
   bool decided = !query.IsNull(2);
   query.Finish();
   if (decided) return FailedPrecondition("objection: " + std::to_string(objection_id) + " is already decided");
-  ASSIGN_OR_RETURN(auto transaction, Begin(context, "decide_objection", json::serialize(request)));
-  if (transaction->replayed()) return Status::Ok();
   Instant now = transaction->now();
   json::array rechecks;
   if (!upheld) {
@@ -905,18 +899,15 @@ Status Registry::DecideObjection(const CommandContext& context, int64_t objectio
 
 Status Registry::CancelSummons(const CommandContext& context, SummonsId summons_id,
                                std::string_view reason) {
+  if (reason.empty()) return InvalidArgument("reason: required");
+  // The command first, its preconditions inside it (as RecordAppearance).
   json::object request{{"summons_id", summons_id}, {"reason", reason}};
-  ASSIGN_OR_RETURN(bool done, WriteTransaction::AlreadyDone(*connection_, context,
-                                                            "cancel_summons",
-                                                            json::serialize(request)));
-  if (done) return Status::Ok();  // a retry: the summons it cancelled is not "already cancelled"
+  ASSIGN_OR_RETURN(auto transaction, Begin(context, "cancel_summons", json::serialize(request)));
+  if (transaction->replayed()) return Status::Ok();
   ASSIGN_OR_RETURN(SummonsFacts summons, LoadSummons(summons_id));
   if (!IsOpen(summons)) {
     return FailedPrecondition("summons: " + std::to_string(summons_id) + " is already " + summons.status);
   }
-  if (reason.empty()) return InvalidArgument("reason: required");
-  ASSIGN_OR_RETURN(auto transaction, Begin(context, "cancel_summons", json::serialize(request)));
-  if (transaction->replayed()) return Status::Ok();
   Instant now = transaction->now();
   json::object payload{{"summons_id", summons_id}, {"person_id", summons.person_id}, {"reason", reason}};
   RETURN_IF_ERROR(transaction->Emit(events::kSummonsCancelled, summons.person_id, now, payload).status());

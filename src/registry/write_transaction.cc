@@ -5,47 +5,16 @@
 
 namespace muster {
 
-namespace {
-
-struct CommandKey {
-  std::string request_hash;
-  std::string idempotency_key;
-};
-
-CommandKey KeyOf(const CommandContext& context, std::string_view kind, std::string_view request) {
-  CommandKey key{.request_hash = Sha256Hex({kind, "\n", request}), .idempotency_key = {}};
-  key.idempotency_key =
-      context.idempotency_key.empty() ? "auto:" + key.request_hash : context.idempotency_key;
-  return key;
-}
-
-}  // namespace
-
-Result<bool> WriteTransaction::AlreadyDone(Connection& connection, const CommandContext& context,
-                                           std::string_view kind, std::string_view request) {
-  CommandKey key = KeyOf(context, kind, request);
-  ASSIGN_OR_RETURN(Query existing,
-                   Query::Make(connection,
-                               "SELECT request_hash FROM commands WHERE idempotency_key = $1"));
-  existing.Bind(key.idempotency_key);
-  ASSIGN_OR_RETURN(bool found, existing.Next());
-  if (!found) return false;
-  if (existing.TextView(0) != key.request_hash) {
-    return Aborted("idempotency key '" + key.idempotency_key +
-                   "' was already used for a different request");
-  }
-  return true;
-}
-
 Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection& connection,
                                                                   Instant now,
                                                                   const CommandContext& context,
                                                                   std::string_view kind,
                                                                   std::string_view request) {
   auto transaction = std::unique_ptr<WriteTransaction>(new WriteTransaction(connection, now));
-  CommandKey key = KeyOf(context, kind, request);
-  transaction->request_hash_ = std::move(key.request_hash);
-  transaction->idempotency_key_ = std::move(key.idempotency_key);
+  transaction->request_hash_ = Sha256Hex({kind, "\n", request});
+  transaction->idempotency_key_ = context.idempotency_key.empty()
+                                      ? "auto:" + transaction->request_hash_
+                                      : context.idempotency_key;
   transaction->kind_ = kind;
   transaction->actor_ = context.actor;
   RETURN_IF_ERROR(connection.BeginWrite());

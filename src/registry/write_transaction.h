@@ -36,12 +36,6 @@ class WriteTransaction {
                                                          const CommandContext& context,
                                                          std::string_view kind,
                                                          std::string_view request);
-  // Whether the command with this key and request has already run (kAborted if the key ran
-  // a different request). For commands whose preconditions the first run changes — an
-  // appearance closes its summons — so a retry answers like the first run instead of failing
-  // the precondition: ask this before checking them. Begin checks again under the lock.
-  static Result<bool> AlreadyDone(Connection& connection, const CommandContext& context,
-                                  std::string_view kind, std::string_view request);
   ~WriteTransaction();  // rolls back unless committed
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
