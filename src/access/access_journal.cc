@@ -303,7 +303,7 @@ void AccessJournal::Run() {
       std::lock_guard lock(mutex_);
       entries_written_ += static_cast<int64_t>(entries.size());
       ++commits_;
-      ++unsynced_commits_;
+      if (sync_connection_) ++unsynced_commits_;  // else every commit was synced itself
       index_due_ = true;
     }
     for (Pending& pending : batch) pending.done(status);
