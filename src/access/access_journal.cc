@@ -1,7 +1,5 @@
 #include "access/access_journal.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -10,6 +8,7 @@
 #include <tuple>
 #include <thread>
 
+#include "access/access_index.h"
 #include "common/crypto.h"
 
 namespace muster::access {
@@ -133,14 +132,61 @@ std::vector<AccessEntry> PackChecks(const std::vector<AccessEntry>& entries) {
   return out;
 }
 
-// Journal rows not yet in the by-person index.
-Result<int64_t> IndexBacklog(Connection& connection) {
-  ASSIGN_OR_RETURN(Query query, Query::Make(connection,
-                                            "SELECT (SELECT entry_id FROM access_journal_head "
-                                            "WHERE id = 1) - (SELECT indexed_through FROM "
-                                            "access_journal_index_head WHERE id = 1)"));
-  ASSIGN_OR_RETURN(bool found, query.Next());
-  return found ? query.Int(0) : 0;
+// Appends `entries` (packed) to the chain inside the caller's write transaction.
+Status WriteEntries(Connection& connection, const std::vector<AccessEntry>& entries) {
+  std::string head_sql = "SELECT entry_id, hash FROM access_journal_head WHERE id = 1";
+  head_sql += connection.dialect().lock_suffix;
+  int64_t last_id = 0;
+  std::string hash;
+  {
+    ASSIGN_OR_RETURN(Query head, Query::Make(connection, head_sql));
+    ASSIGN_OR_RETURN(bool found, head.Next());
+    if (!found) return Internal("access journal: no head row");
+    last_id = head.Int(0);
+    hash = head.Text(1);
+  }
+  for (const AccessEntry& entry : entries) {
+    // A Query binds once; the statement itself is cached by the connection.
+    ASSIGN_OR_RETURN(Query insert,
+                     Query::Make(connection,
+                                 "INSERT INTO access_journal (entry_id, at, account_id, actor, "
+                                 "actor_kind, person_id, action, resource, fields, purpose, "
+                                 "outcome, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, "
+                                 "$6, $7, $8, $9, $10, $11, $12, $13, $14)"));
+    int64_t id = ++last_id;
+    std::string next = EntryHash(hash, id, entry);
+    insert.Bind(id)
+        .Bind(ToUnixSeconds(entry.at))
+        .Bind(entry.account_id)
+        .Bind(entry.actor)
+        .Bind(entry.actor_kind)
+        .Bind(entry.person_id)
+        .Bind(entry.action)
+        .Bind(entry.resource)
+        .Bind(entry.fields)
+        .Bind(entry.purpose)
+        .Bind(entry.outcome)
+        .Bind(entry.detail)
+        .Bind(hash)
+        .Bind(next);
+    RETURN_IF_ERROR(insert.Run().status());
+    hash = std::move(next);
+  }
+  return ExecuteSql(connection,
+                    "UPDATE access_journal_head SET entry_id = $1, hash = $2 WHERE id = 1",
+                    last_id, hash)
+      .status();
+}
+
+// The rest of a commit once `connection` is in a write transaction: write, then commit, or
+// roll back on any error.
+Status WriteAndCommit(Connection& connection, const std::vector<AccessEntry>& entries) {
+  Status status = WriteEntries(connection, entries);
+  if (!status.ok()) {
+    (void)connection.Rollback();
+    return status.WithContext("access journal");
+  }
+  return connection.Commit();
 }
 
 }  // namespace
@@ -149,56 +195,7 @@ Status AppendAccessEntries(Connection& connection, const std::vector<AccessEntry
   if (given.empty()) return Status::Ok();
   const std::vector<AccessEntry> entries = PackChecks(given);
   RETURN_IF_ERROR(connection.BeginWrite());
-  auto write = [&]() -> Status {
-    std::string head_sql = "SELECT entry_id, hash FROM access_journal_head WHERE id = 1";
-    head_sql += connection.dialect().lock_suffix;
-    int64_t last_id = 0;
-    std::string hash;
-    {
-      ASSIGN_OR_RETURN(Query head, Query::Make(connection, head_sql));
-      ASSIGN_OR_RETURN(bool found, head.Next());
-      if (!found) return Internal("access journal: no head row");
-      last_id = head.Int(0);
-      hash = head.Text(1);
-    }
-    for (const AccessEntry& entry : entries) {
-      // A Query binds once; the statement itself is cached by the connection.
-      ASSIGN_OR_RETURN(Query insert,
-                       Query::Make(connection,
-                                   "INSERT INTO access_journal (entry_id, at, account_id, actor, "
-                                   "actor_kind, person_id, action, resource, fields, purpose, "
-                                   "outcome, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, "
-                                   "$6, $7, $8, $9, $10, $11, $12, $13, $14)"));
-      int64_t id = ++last_id;
-      std::string next = EntryHash(hash, id, entry);
-      insert.Bind(id)
-          .Bind(ToUnixSeconds(entry.at))
-          .Bind(entry.account_id)
-          .Bind(entry.actor)
-          .Bind(entry.actor_kind)
-          .Bind(entry.person_id)
-          .Bind(entry.action)
-          .Bind(entry.resource)
-          .Bind(entry.fields)
-          .Bind(entry.purpose)
-          .Bind(entry.outcome)
-          .Bind(entry.detail)
-          .Bind(hash)
-          .Bind(next);
-      RETURN_IF_ERROR(insert.Run().status());
-      hash = std::move(next);
-    }
-    return ExecuteSql(connection,
-                      "UPDATE access_journal_head SET entry_id = $1, hash = $2 WHERE id = 1",
-                      last_id, hash)
-        .status();
-  };
-  Status status = write();
-  if (!status.ok()) {
-    (void)connection.Rollback();
-    return status.WithContext("access journal");
-  }
-  return connection.Commit();
+  return WriteAndCommit(connection, entries);
 }
 
 Result<std::unique_ptr<AccessJournal>> AccessJournal::Start(std::unique_ptr<Connection> connection) {
@@ -223,7 +220,6 @@ Result<std::unique_ptr<AccessJournal>> AccessJournal::Start(const Connector& con
     RETURN_IF_ERROR(journal->connection_->Execute(dialect.written_commits));
   }
   journal->writer_ = std::thread([raw = journal.get()] { raw->Run(); });
-  journal->index_due_ = true;  // catch up with whatever an earlier process left
   journal->indexer_ = std::thread([raw = journal.get()] { raw->RunIndexer(); });
   if (journal->sync_connection_) {
     journal->syncer_ = std::thread([raw = journal.get()] { raw->RunSyncer(); });
@@ -298,20 +294,47 @@ void AccessJournal::Run() {
     for (Pending& pending : batch) {
       for (AccessEntry& entry : pending.entries) entries.push_back(std::move(entry));
     }
-    Status status = AppendAccessEntries(*connection_, entries);
-    if (status.ok()) {
-      std::lock_guard lock(mutex_);
-      entries_written_ += static_cast<int64_t>(entries.size());
-      ++commits_;
-      if (sync_connection_) ++unsynced_commits_;  // else every commit was synced itself
-      index_due_ = true;
+    Status status;
+    {
+      std::lock_guard writing(connection_mutex_);
+      status = AppendAccessEntries(*connection_, entries);
     }
+    if (status.ok()) Committed(entries.size());
     for (Pending& pending : batch) pending.done(status);
-    if (status.ok()) {
-      index_wake_.notify_one();
-      sync_wake_.notify_one();
-    }
   }
+}
+
+std::optional<Status> AccessJournal::TryCommit(const std::vector<AccessEntry>& entries) {
+  if (entries.empty()) return Status::Ok();
+  std::unique_lock writing(connection_mutex_, std::try_to_lock);
+  if (!writing.owns_lock()) return std::nullopt;  // the writer thread is committing
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return std::nullopt;  // Append answers that
+  }
+  if (!connection_->BeginWriteWithoutWaiting().ok()) return std::nullopt;
+  Status status = WriteAndCommit(*connection_, PackChecks(entries));
+  writing.unlock();
+  if (status.ok()) Committed(entries.size());
+  return status;
+}
+
+void AccessJournal::Committed(size_t entries) {
+  constexpr int64_t kIndexBatch = 4096;  // journal rows that wake the indexer before its timer
+  bool wake_syncer = false;
+  bool wake_indexer = false;
+  {
+    std::lock_guard lock(mutex_);
+    entries_written_ += static_cast<int64_t>(entries);
+    ++commits_;
+    // Without a syncer every commit was synced itself.
+    if (sync_connection_) wake_syncer = unsynced_commits_++ == 0;
+    wake_indexer = unindexed_commits_++ == kIndexBatch;
+  }
+  // Each wake-up is a context switch: only the first unsynced commit starts the syncer's
+  // interval, and the indexer comes by its timer unless the backlog grows large.
+  if (wake_syncer) sync_wake_.notify_one();
+  if (wake_indexer) index_wake_.notify_one();
 }
 
 void AccessJournal::RunSyncer() {
@@ -357,48 +380,51 @@ void AccessJournal::RunSyncer() {
 }
 
 void AccessJournal::RunIndexer() {
-  // The index is a projection that readers complete from the journal itself, so it yields
-  // to the requests that write the journal: a lower priority; small transactions (on SQLite
-  // it shares the write lock with the journal writer); while reads are coming in and the
-  // backlog is small, a quarter of its time at most; commits not synced (a power loss takes
-  // the watermark back with the rows, and the indexer redoes them).
-  // Rows; beyond it the indexer runs flat out, so that the unindexed rows a read scans stay
-  // few (a packed row holds up to 8,192 persons).
-  constexpr int64_t kSmallBacklog = 256;
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  // The index is a projection that readers complete from the journal itself, so it works
+  // behind the writer: on a timer, in passes of up to a few thousand rows (each a sorted run,
+  // written sequentially — access_index.h), then the merges that are due, in bounded steps.
+  // Commits are not synced: a power loss takes the watermark back with the rows, and the
+  // indexer redoes them. It keeps the normal priority on purpose: its short transactions hold
+  // the store's write lock (on SQLite), and a low-priority holder would be descheduled while
+  // the journal's appends wait for it.
+  constexpr auto kIndexInterval = std::chrono::milliseconds(200);
+  constexpr int64_t kRowsPerPass = 8192;
   const SqlDialect& dialect = index_connection_->dialect();
   Status relaxed = index_connection_->Execute(dialect.written_commits);
   if (!relaxed.ok()) std::fprintf(stderr, "access journal index: %s\n", relaxed.ToString().c_str());
+  bool catch_up = true;  // whatever an earlier process left
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      index_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || index_due_; });
+      index_wake_.wait_for(lock, kIndexInterval, [this] { return stopping_; });
       if (stopping_) return;
-      if (!index_due_) continue;
-      index_due_ = false;
+      if (unindexed_commits_ == 0 && !catch_up) continue;
+      unindexed_commits_ = 0;
+      catch_up = false;
     }
-    for (;;) {
-      auto started = std::chrono::steady_clock::now();
-      Result<int64_t> indexed = IndexAccessJournal(*index_connection_);
+    auto report = [&](const Status& status) {
+      std::fprintf(stderr, "access journal index: %s\n", status.ToString().c_str());
+      catch_up = true;  // retried at the next wake
+    };
+    for (bool more = true; more;) {
+      Result<int64_t> indexed = IndexAccessJournal(*index_connection_, kRowsPerPass);
       if (!indexed.ok()) {
-        std::fprintf(stderr, "access journal index: %s\n", indexed.status().ToString().c_str());
-        std::lock_guard lock(mutex_);
-        index_due_ = true;  // retried at the next wake
+        report(indexed.status());
         break;
       }
-      if (*indexed == 0) break;
-      auto took = std::chrono::steady_clock::now() - started;
-      std::unique_lock lock(mutex_);
+      more = *indexed > 0;
+      std::lock_guard lock(mutex_);
       if (stopping_) return;
-      if (index_due_) {  // the writer is busy: yield unless the backlog has grown
-        lock.unlock();
-        Result<int64_t> backlog = IndexBacklog(*index_connection_);
-        lock.lock();
-        if (backlog.ok() && *backlog < kSmallBacklog) {
-          index_wake_.wait_for(lock, 3 * took, [this] { return stopping_; });
-          if (stopping_) return;
-        }
+    }
+    for (bool more = true; more;) {
+      Result<bool> merged = MergeAccessIndexStep(*index_connection_);
+      if (!merged.ok()) {
+        report(merged.status());
+        break;
       }
+      more = *merged;
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
     }
   }
 }
@@ -415,19 +441,14 @@ Result<int64_t> IndexAccessJournal(Connection& connection, int64_t max_rows) {
       if (!found) return Internal("access journal index: no head row");
       through = head.Int(0);
     }
-    struct Row {
-      PersonId person_id;
-      int64_t entry_id;
-      std::optional<std::string> outcome;
-    };
-    std::vector<Row> rows;
+    std::vector<IndexRow> rows;
     int64_t entries = 0;
     int64_t last = through;
     {
       ASSIGN_OR_RETURN(Query query,
                        Query::Make(connection,
                                    "SELECT entry_id, person_id, detail FROM access_journal "
-                                   "WHERE entry_id > $1 ORDER BY entry_id LIMIT 256"));
+                                   "WHERE entry_id > $1 ORDER BY entry_id LIMIT 2048"));
       query.Bind(through);
       for (;;) {
         if (static_cast<int64_t>(rows.size()) >= max_rows) break;
@@ -447,19 +468,7 @@ Result<int64_t> IndexAccessJournal(Connection& connection, int64_t max_rows) {
       }
     }
     if (entries == 0) return int64_t{0};
-    // In key order, the inserts walk the index's pages once instead of at random.
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-      return std::tie(a.person_id, a.entry_id) < std::tie(b.person_id, b.entry_id);
-    });
-    for (const Row& row : rows) {
-      // A bulk request may name a person twice: one index row says they were checked.
-      ASSIGN_OR_RETURN(Query insert,
-                       Query::Make(connection,
-                                   "INSERT INTO access_journal_persons (person_id, entry_id, "
-                                   "outcome) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"));
-      insert.Bind(row.person_id).Bind(row.entry_id).Bind(row.outcome);
-      RETURN_IF_ERROR(insert.Run().status());
-    }
+    RETURN_IF_ERROR(AppendIndexRun(connection, std::move(rows)));
     RETURN_IF_ERROR(ExecuteSql(connection,
                                "UPDATE access_journal_index_head SET indexed_through = $1 "
                                "WHERE id = 1",
@@ -521,7 +530,8 @@ Result<std::vector<AccessRecord>> ReadAccessesOfPerson(Connection& connection, P
                             "j.person_id, j.action, j.resource, j.fields, j.purpose, "
                             "COALESCE(p.outcome, j.outcome), '' FROM access_journal_persons p "
                             "JOIN access_journal j ON j.entry_id = p.entry_id "
-                            "WHERE p.person_id = $1 AND p.entry_id <= $2 AND p.entry_id < $3 "
+                            "WHERE p.run_id IN (SELECT run_id FROM access_index_runs) AND "
+                            "p.person_id = $1 AND p.entry_id <= $2 AND p.entry_id < $3 "
                             "ORDER BY p.entry_id DESC LIMIT $4";
   ASSIGN_OR_RETURN(Query query, Query::Make(connection, indexed_sql));
   query.Bind(person_id)

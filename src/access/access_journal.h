@@ -101,6 +101,12 @@ class AccessJournal {
   void Append(std::vector<AccessEntry> entries, Done done);
   // Append and block until committed.
   Status AppendAndWait(std::vector<AccessEntry> entries);
+  // Commits `entries` in the caller's thread if that needs no wait: the journal's connection
+  // is free (the writer thread is not committing) and the store grants its write lock at once
+  // (Connection::BeginWriteWithoutWaiting; never on PostgreSQL). Otherwise writes nothing and
+  // returns nullopt — the caller then uses Append. For an event loop: one commit of the
+  // entries its requests gathered, with no hand-off to the writer thread and back.
+  std::optional<Status> TryCommit(const std::vector<AccessEntry>& entries);
 
   // Entries committed so far by this journal, the transactions that wrote them, and the
   // syncs that made committed entries durable (with a sync interval).
@@ -113,7 +119,12 @@ class AccessJournal {
   void Run();
   void RunIndexer();
   void RunSyncer();
+  // Bookkeeping after a commit of `entries` entries; wakes the syncer and the indexer.
+  void Committed(size_t entries);
 
+  // The writer's connection; connection_mutex_ is held while it is used (the writer thread
+  // or a TryCommit caller), never together with mutex_.
+  std::mutex connection_mutex_;
   std::unique_ptr<Connection> connection_;
   const AccessJournalOptions options_;
   mutable std::mutex mutex_;
@@ -129,7 +140,7 @@ class AccessJournal {
   int64_t commits_ = 0;          // guarded by mutex_
   int64_t syncs_ = 0;            // guarded by mutex_
   int64_t unsynced_commits_ = 0;  // guarded by mutex_
-  bool index_due_ = false;       // guarded by mutex_: entries were committed since the last pass
+  int64_t unindexed_commits_ = 0;  // guarded by mutex_: commits since the indexer's last pass
   std::condition_variable index_wake_;
   std::condition_variable sync_wake_;
   std::thread writer_;

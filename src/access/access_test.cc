@@ -1,7 +1,10 @@
+#include <set>
+#include <map>
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include "access/access_index.h"
 #include "access/access_journal.h"
 #include "access/identity_store.h"
 #include "access/passwords.h"
@@ -327,6 +330,61 @@ TEST_F(IdentityStoreTest, PackedEntriesReachEachPersonBeforeAndAfterIndexing) {
   check = VerifyAccessJournal(*connection_);
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(check->first_bad_entry, 2);
+}
+
+// The person index is runs merged level by level (access_index.h): at every step of every
+// merge each person finds each of their accesses exactly once, and the merges leave fewer than
+// kIndexFanIn runs per level.
+TEST_F(IdentityStoreTest, IndexRunsMergeWithoutLosingOrRepeatingAnAccess) {
+  constexpr int kPersons = 7;
+  constexpr int kPasses = 3 * kIndexFanIn * kIndexFanIn / 2;  // 96: merges reach level 2
+  std::map<PersonId, int> expected;
+  auto expect_all = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    for (PersonId person = 1; person <= kPersons; ++person) {
+      auto seen = ReadAccessesOfPerson(*connection_, person, 10000);
+      ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+      std::set<int64_t> entries;
+      for (const AccessRecord& record : *seen) entries.insert(record.entry_id);
+      EXPECT_EQ(entries.size(), seen->size()) << "person " << person << " sees an entry twice";
+      EXPECT_EQ(static_cast<int>(seen->size()), expected[person]) << "person " << person;
+    }
+  };
+  for (int pass = 0; pass < kPasses; ++pass) {
+    PackedPersons persons;
+    for (PersonId person = 1 + pass % 2; person <= kPersons; person += 1 + pass % 3) {
+      persons.Add(person, "clear", "clear");
+      ++expected[person];
+    }
+    AccessEntry bulk{.at = now_, .account_id = 5, .actor = "agency:border",
+                     .actor_kind = "agency", .action = "check", .resource = "POST /checks/bulk",
+                     .fields = "exit", .purpose = "border crossing", .outcome = "clear",
+                     .detail = persons.Take()};
+    AccessEntry read{.at = now_, .account_id = 1, .actor = "officer:petrova",
+                     .actor_kind = "officer", .person_id = 1 + pass % kPersons, .action = "read",
+                     .resource = "GET /persons/{id}", .fields = "card", .outcome = "ok"};
+    ++expected[1 + pass % kPersons];
+    ASSERT_TRUE(AppendAccessEntries(*connection_, {bulk, read}).ok());
+    auto indexed = IndexAccessJournal(*connection_);
+    ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+    ASSERT_EQ(*indexed, 2);
+    // Small steps, so merges are seen half done.
+    for (int step = 0;; ++step) {
+      auto merged = MergeAccessIndexStep(*connection_, 3);
+      ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+      if (!*merged) break;
+      if (pass % 17 == 0 || step % 5 == 0) expect_all("pass " + std::to_string(pass) + " step " + std::to_string(step));
+    }
+  }
+  expect_all("merged");
+  auto levels = AccessIndexRunLevels(*connection_);
+  ASSERT_TRUE(levels.ok());
+  std::map<int, int> runs_per_level;
+  for (int level : *levels) ++runs_per_level[level];
+  EXPECT_GE(runs_per_level.rbegin()->first, 2) << "merged into the second level";
+  for (const auto& [level, runs] : runs_per_level) {
+    EXPECT_LT(runs, kIndexFanIn) << "level " << level;
+  }
 }
 
 // With a sync interval, commits do not each wait for stable storage, but a sync follows within

@@ -195,8 +195,8 @@ Response JsonText(status code, std::string body) {
 
 // ---- Checks -----------------------------------------------------------------------------------
 
-Response Unwrapped(const Result<Response>& response) {
-  return response.ok() ? response.value() : Fail(response.status());
+Response Unwrapped(Result<Response> response) {
+  return response.ok() ? std::move(response).value() : Fail(response.status());
 }
 
 Result<Response> CheckPerson(const RouteRequest& request) {

@@ -27,11 +27,13 @@ std::string Number(double value) {
 
 }  // namespace
 
-void Metrics::Record(const std::string& route, unsigned status, std::chrono::nanoseconds latency) {
+void Metrics::Record(std::string_view route, unsigned status, std::chrono::nanoseconds latency) {
   double seconds = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mutex_);
-  ++requests_[{route, status}];
-  Histogram& histogram = latency_[route];
+  auto found = routes_.find(route);
+  if (found == routes_.end()) found = routes_.emplace(std::string(route), RouteMetrics{}).first;
+  ++found->second.requests[status];
+  Histogram& histogram = found->second.latency;
   ++histogram.count;
   histogram.sum_seconds += seconds;
   for (size_t i = 0; i < kBucketBounds.size(); ++i) {
@@ -47,14 +49,17 @@ std::string Metrics::Render() const {
   std::string text;
   text += "# HELP muster_http_requests_total HTTP requests answered, by route and status.\n";
   text += "# TYPE muster_http_requests_total counter\n";
-  for (const auto& [key, count] : requests_) {
-    text += "muster_http_requests_total{route=\"" + Escape(key.first) + "\",status=\"" +
-            std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
+  for (const auto& [route, metrics] : routes_) {
+    for (const auto& [status, count] : metrics.requests) {
+      text += "muster_http_requests_total{route=\"" + Escape(route) + "\",status=\"" +
+              std::to_string(status) + "\"} " + std::to_string(count) + "\n";
+    }
   }
   text +=
       "# HELP muster_http_request_duration_seconds Time from a complete request to its response.\n";
   text += "# TYPE muster_http_request_duration_seconds histogram\n";
-  for (const auto& [route, histogram] : latency_) {
+  for (const auto& [route, metrics] : routes_) {
+    const Histogram& histogram = metrics.latency;
     std::string label = "route=\"" + Escape(route) + "\"";
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBucketBounds.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace muster::http {
@@ -20,7 +21,7 @@ class Metrics {
                                                           0.05,  0.1,    0.5,   2.5};
 
   // Records one answered request. `route` is the route pattern, or "unmatched".
-  void Record(const std::string& route, unsigned status, std::chrono::nanoseconds latency);
+  void Record(std::string_view route, unsigned status, std::chrono::nanoseconds latency);
 
   // The metrics as Prometheus text (version 0.0.4).
   std::string Render() const;
@@ -32,9 +33,13 @@ class Metrics {
     double sum_seconds = 0;
   };
 
+  struct RouteMetrics {
+    std::map<unsigned, uint64_t> requests;  // by status
+    Histogram latency;
+  };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, unsigned>, uint64_t> requests_;  // guarded by mutex_
-  std::map<std::string, Histogram> latency_;                       // guarded by mutex_
+  // By route; looked up by string_view, so recording a request allocates nothing.
+  std::map<std::string, RouteMetrics, std::less<>> routes_;  // guarded by mutex_
 };
 
 }  // namespace muster::http

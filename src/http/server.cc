@@ -222,7 +222,12 @@ void HttpServer::Forget(const std::shared_ptr<Session>& session) {
 asio::awaitable<void> HttpServer::Accept() {
   while (!stopping_) {
     boost::system::error_code error;
-    asio::any_io_executor strand = asio::make_strand(io_);
+    // A connection's handlers must not run at once: a strand serialises them, except on a
+    // single I/O thread, which does by itself (and the strand's bookkeeping is then pure cost
+    // on every step of every request).
+    asio::any_io_executor strand = options_.io_threads == 1
+                                       ? asio::any_io_executor(io_.get_executor())
+                                       : asio::any_io_executor(asio::make_strand(io_));
     tcp::socket socket =
         co_await acceptor_.async_accept(strand, asio::redirect_error(asio::use_awaitable, error));
     if (error) {
@@ -318,7 +323,7 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
       }
     }
     SteadyClock::time_point started = SteadyClock::now();
-    std::string route_label = "unmatched";
+    std::string_view route_label = "unmatched";
     Response response;
     bool keep_alive = false;
     if (error) {
@@ -423,24 +428,59 @@ asio::awaitable<Result<access::Principal>> HttpServer::Authenticate(const std::s
   co_return principal;
 }
 
+// Group commit without a hand-off: a request's entries join the current group and the first
+// request of a group posts a flush behind it on the io_context, so the requests that are ready
+// in the same pass of the event loop join too before it runs. The flush commits the group on
+// whichever I/O thread runs it (AccessJournal::TryCommit) — no switch to the writer thread and
+// back, which on a loaded machine costs more than the commit — unless that would wait (the
+// store's write lock is held, or the engine is across the network); then the writer thread
+// takes the group and the I/O thread goes on.
 asio::awaitable<Status> HttpServer::Journal(std::vector<access::AccessEntry> entries) {
   auto initiate = [this, entries = std::move(entries)](auto handler) mutable {
     auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
-    // The journal's callback must be copyable; the coroutine's handler is move-only.
+    // std::function must be copyable; the coroutine's handler is move-only.
     auto shared = std::make_shared<std::pair<decltype(handler), decltype(work)>>(
         std::move(handler), std::move(work));
-    journal_->Append(std::move(entries), [shared](Status status) {
+    auto resume = [shared](Status status) {
       auto executor = shared->second.get_executor();
       asio::post(executor, [shared, status = std::move(status)]() mutable {
         std::move(shared->first)(std::move(status));
       });
-    });
+    };
+    bool first = false;
+    {
+      std::lock_guard lock(journal_group_mutex_);
+      journal_group_.push_back({std::move(entries), std::move(resume)});
+      first = !std::exchange(journal_flush_posted_, true);
+    }
+    if (first) asio::post(io_, [this] { FlushJournalGroup(); });
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
       std::move(initiate), asio::use_awaitable);
 }
 
-asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string& route_label,
+void HttpServer::FlushJournalGroup() {
+  std::vector<JournalWaiter> group;
+  {
+    std::lock_guard lock(journal_group_mutex_);
+    group.swap(journal_group_);
+    journal_flush_posted_ = false;
+  }
+  std::vector<access::AccessEntry> entries;
+  for (JournalWaiter& waiter : group) {
+    std::move(waiter.entries.begin(), waiter.entries.end(), std::back_inserter(entries));
+  }
+  if (std::optional<Status> committed = journal_->TryCommit(entries)) {
+    for (JournalWaiter& waiter : group) waiter.resume(*committed);
+    return;
+  }
+  auto waiters = std::make_shared<std::vector<JournalWaiter>>(std::move(group));
+  journal_->Append(std::move(entries), [waiters](Status status) {
+    for (JournalWaiter& waiter : *waiters) waiter.resume(status);
+  });
+}
+
+asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string_view& route_label,
                                              const std::string& remote) {
   boost::urls::result<boost::urls::url_view> target =
       boost::urls::parse_origin_form(request.target());

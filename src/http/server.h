@@ -133,12 +133,15 @@ class HttpServer {
   boost::asio::awaitable<void> Serve(std::shared_ptr<Session> session);
   template <typename Stream>
   boost::asio::awaitable<void> ServeOn(Session& session, Stream& stream);
-  boost::asio::awaitable<Response> Handle(const Request& request, std::string& route_label,
+  boost::asio::awaitable<Response> Handle(const Request& request, std::string_view& route_label,
                                           const std::string& remote);
   // The principal of the request's credentials (cache, else the identity thread).
   boost::asio::awaitable<Result<access::Principal>> Authenticate(const std::string& token);
-  // Completes once `entries` are durable in the access journal (or could not be written).
+  // Completes once `entries` are committed to the access journal (or could not be written).
   boost::asio::awaitable<Status> Journal(std::vector<access::AccessEntry> entries);
+  // Commits the entries gathered by Journal since the last flush, on the I/O thread that runs
+  // it if that needs no wait, else through the journal's writer thread.
+  void FlushJournalGroup();
   boost::asio::awaitable<void> Schedule();
   void ShutdownOnControl();  // runs on control_
   void Forget(const std::shared_ptr<Session>& session);
@@ -167,6 +170,15 @@ class HttpServer {
   std::unique_ptr<Connection> identity_connection_;  // used only on identity_pool_
   std::unique_ptr<access::IdentityStore> identity_;  // used only on identity_pool_
   std::unique_ptr<access::AccessJournal> journal_;
+  // The journal group: entries of the requests answered in one pass of the event loop, waiting
+  // for the flush that Journal posted behind them (see Journal).
+  struct JournalWaiter {
+    std::vector<access::AccessEntry> entries;
+    std::function<void(Status)> resume;  // resumes the request's coroutine on its executor
+  };
+  std::mutex journal_group_mutex_;
+  std::vector<JournalWaiter> journal_group_;  // guarded by journal_group_mutex_
+  bool journal_flush_posted_ = false;         // guarded by journal_group_mutex_
   access::RateLimiter limiter_;
   SystemClock system_clock_;
   ApiEnvironment environment_;

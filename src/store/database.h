@@ -81,6 +81,11 @@ class Connection {
   // IMMEDIATE) so two writers never deadlock on upgrade; PostgreSQL begins at READ COMMITTED
   // and the ledger serialises writers on its head row.
   virtual Status BeginWrite() = 0;
+  // Like BeginWrite, but never waits: kUnavailable, and no transaction, unless the write lock
+  // is free this instant. An event loop that must not block calls this and hands the work to
+  // a thread of its own when refused. Across the network every statement waits on a round
+  // trip, so PostgreSQL always refuses.
+  virtual Status BeginWriteWithoutWaiting() = 0;
   virtual Status BeginRead() = 0;
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;

@@ -568,6 +568,27 @@ INSERT INTO person_attribute_records (person_id, seq, agency, sequence, record, 
   FROM person_attributes a;
 DROP TABLE person_attributes;
 )SQL"},
+      {9, "access journal: the person index as sorted runs, merged in the background", R"SQL(
+-- The person index becomes log-structured (access/access_index.h): each indexer pass writes its
+-- rows as a run, sorted by person and appended at the end of the table; runs are merged level by
+-- level. A B-tree keyed by person alone rewrote a page per row. The old rows are rebuilt from
+-- the journal by the indexer, from the first entry; reads stay complete meanwhile (they read
+-- the journal above the watermark).
+DROP TABLE access_journal_persons;
+CREATE TABLE access_journal_persons (
+  run_id    BIGINT NOT NULL,
+  person_id BIGINT NOT NULL,
+  entry_id  BIGINT NOT NULL,
+  outcome   TEXT,
+  PRIMARY KEY (run_id, person_id, entry_id)
+){clustered};
+CREATE TABLE access_index_runs (
+  run_id       BIGINT PRIMARY KEY,
+  level        INTEGER NOT NULL,
+  merging_into BIGINT  -- the run of the next level this one is being merged into
+);
+UPDATE access_journal_index_head SET indexed_through = 0;
+)SQL"},
   };
   return migrations;
 }

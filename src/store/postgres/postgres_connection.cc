@@ -305,6 +305,9 @@ Status PostgresConnection::Begin(const char* sql) {
 }
 
 Status PostgresConnection::BeginWrite() { return Begin("BEGIN"); }
+Status PostgresConnection::BeginWriteWithoutWaiting() {
+  return Unavailable("postgresql: every statement waits on a round trip to the server");
+}
 
 Status PostgresConnection::BeginRead() {
   return Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");

@@ -191,6 +191,13 @@ Result<Statement*> SqliteConnection::Prepare(std::string_view sql) {
 }
 
 Status SqliteConnection::BeginWrite() { return Execute("BEGIN IMMEDIATE"); }
+Status SqliteConnection::BeginWriteWithoutWaiting() {
+  // Without a busy handler a taken lock is SQLITE_BUSY (kUnavailable) at once.
+  sqlite3_busy_handler(db_, nullptr, nullptr);
+  Status begun = BeginWrite();
+  sqlite3_busy_handler(db_, &RetryWhileBusy, nullptr);
+  return begun;
+}
 Status SqliteConnection::BeginRead() { return Execute("BEGIN DEFERRED"); }
 Status SqliteConnection::Commit() { return Execute("COMMIT"); }
 Status SqliteConnection::Rollback() { return Execute("ROLLBACK"); }

@@ -26,6 +26,7 @@ class SqliteConnection final : public Connection {
   Status Execute(std::string_view sql) override;
   Result<Statement*> Prepare(std::string_view sql) override;
   Status BeginWrite() override;
+  Status BeginWriteWithoutWaiting() override;
   Status BeginRead() override;
   Status Commit() override;
   Status Rollback() override;
