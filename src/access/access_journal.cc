@@ -406,25 +406,37 @@ void AccessJournal::RunIndexer() {
       std::fprintf(stderr, "access journal index: %s\n", status.ToString().c_str());
       catch_up = true;  // retried at the next wake
     };
+    // SQLite's lock is not fair: a writer waiting in its busy handler polls, and a loop of
+    // transactions would take the lock back before it looks (a bulk check waited 1.2 s). So
+    // after each transaction the indexer leaves the lock free for as long as it held it, and
+    // at least a millisecond — at most half its time.
+    auto yield = [&](std::chrono::steady_clock::time_point started) {
+      auto held = std::chrono::steady_clock::now() - started;
+      std::unique_lock lock(mutex_);
+      index_wake_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(
+                                     held, std::chrono::milliseconds(1)),
+                           [this] { return stopping_; });
+      return !stopping_;
+    };
     for (bool more = true; more;) {
+      auto started = std::chrono::steady_clock::now();
       Result<int64_t> indexed = IndexAccessJournal(*index_connection_, kRowsPerPass);
       if (!indexed.ok()) {
         report(indexed.status());
         break;
       }
       more = *indexed > 0;
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
+      if (!yield(started)) return;
     }
     for (bool more = true; more;) {
+      auto started = std::chrono::steady_clock::now();
       Result<bool> merged = MergeAccessIndexStep(*index_connection_);
       if (!merged.ok()) {
         report(merged.status());
         break;
       }
       more = *merged;
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
+      if (more && !yield(started)) return;
     }
   }
 }
