@@ -311,13 +311,14 @@ echo "### bulk: curl -sS --data-binary @bulk_ids.txt -H 'Authorization: Bearer â
 # declared length with the limit set on the parser at that moment); a chunked body is checked
 # as it arrives, against the route's limit. One request with Content-Length says whether that
 # is still so; the timed requests are chunked unless it worked.
-bulk_post() {  # OUT [CURL_OPTION...]: sets code, seconds and size
+# The answer is streamed (Transfer-Encoding: chunked); curl fails if it is cut short.
+bulk_post() {  # OUT [CURL_OPTION...]: sets code, seconds, size and encoding
   local out=$1
   shift
-  foreground curl -sS -o "$out" -w '%{http_code} %{time_total} %{size_download}\n' -H "$auth" \
-    -H 'Content-Type: text/plain' "$@" --data-binary "@$work/bulk_ids.txt" "$bulk_url" \
+  foreground curl -sS -o "$out" -w '%{http_code} %{time_total} %{size_download} %header{transfer-encoding}\n' \
+    -H "$auth" -H 'Content-Type: text/plain' "$@" --data-binary "@$work/bulk_ids.txt" "$bulk_url" \
     >"$out.status" || die "POST /checks/bulk: curl failed"
-  read -r code seconds size <"$out.status"
+  read -r code seconds size encoding <"$out.status"
 }
 bulk_post "$work/bulk-0.ndjson"
 if [[ $code == 200 ]]; then
@@ -341,7 +342,7 @@ for repeat in $(seq "$bulk_repeats"); do
   [[ $summary == *"\"ids\":$bulk_ids,"* ]] || die "bulk answer $repeat has no summary for $bulk_ids ids: $summary"
   rate=$(awk -v n="$bulk_ids" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')
   bulk_rates+=("$rate")
-  echo "    $repeat: ${seconds} s, $size bytes, $(thousands "$rate") ids/s; $summary"
+  echo "    $repeat: ${seconds} s, $size bytes (${encoding:-not chunked}), $(thousands "$rate") ids/s; $summary"
 done
 stop_sync_trace "$work/perf-bulk.data"
 bulk_cpu=$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$muster_pid")" 'BEGIN { printf "%.2f", b - a }')

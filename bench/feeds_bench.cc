@@ -3,7 +3,7 @@
 // measured against the generator's known truth (docs/FEEDS.md, "Benchmark").
 //
 //   muster_feeds_bench [--persons N] [--records N] [--unidentified F] [--seed N]
-//                      [--chunk N] [--format jsonl|csv|mixed] [--dir PATH] [--keep]
+//                      [--chunk N] [--piece N] [--format jsonl|csv|mixed] [--dir PATH] [--keep]
 //                      [--base PATH] [--sqlite3 PATH]
 //
 // Targets (issue 7): at least 100,000 records/s end to end; precision >= 0.995 and recall >=
@@ -45,7 +45,8 @@ struct Options {
   int64_t records = 1000000;
   double unidentified = 0.30;
   uint64_t seed = 7;
-  int64_t chunk = 50000;
+  int64_t chunk = feeds::IngestOptions{}.chunk_records;
+  int64_t piece = feeds::IngestOptions{}.piece_records;
   std::string format = "mixed";
   std::string dir;
   bool keep = false;
@@ -217,10 +218,11 @@ int Run(const Options& options) {
   }
 
   std::printf("muster_feeds_bench: %s persons on file, %s feed records (%.0f %% without "
-              "identifiers), %s format, chunks of %s\n",
+              "identifiers), %s format, chunks of %s decided in pieces of %s\n",
               bench::Thousands(static_cast<double>(options.persons)).c_str(),
               bench::Thousands(static_cast<double>(options.records)).c_str(), options.unidentified * 100,
-              options.format.c_str(), bench::Thousands(static_cast<double>(options.chunk)).c_str());
+              options.format.c_str(), bench::Thousands(static_cast<double>(options.chunk)).c_str(),
+              bench::Thousands(static_cast<double>(options.piece)).c_str());
   auto setup = std::chrono::steady_clock::now();
   if (from_base) {
     auto stats = reg.Stats();
@@ -268,7 +270,8 @@ int Run(const Options& options) {
 
   auto weights = feeds::LoadMatchWeights(feeds::DefaultWeightsPath());
   if (!weights.ok()) return fail(weights.status());
-  auto ingestor = feeds::FeedIngestor::Create(reg, *weights, {.chunk_records = options.chunk});
+  auto ingestor = feeds::FeedIngestor::Create(
+      reg, *weights, {.chunk_records = options.chunk, .piece_records = options.piece});
   if (!ingestor.ok()) return fail(ingestor.status());
 
   std::map<int64_t, PersonId> newcomers;
@@ -351,6 +354,8 @@ int main(int argc, char** argv) {
   app.add_option("--unidentified", options.unidentified, "share of records without identifiers")->capture_default_str();
   app.add_option("--seed", options.seed)->capture_default_str();
   app.add_option("--chunk", options.chunk, "records per write transaction")->capture_default_str();
+  app.add_option("--piece", options.piece, "records decided at a time (the next beside the writer)")
+      ->capture_default_str();
   app.add_option("--format", options.format)->check(CLI::IsMember({"jsonl", "csv", "mixed"}))->capture_default_str();
   app.add_option("--dir", options.dir, "where the store goes (default: a temporary directory)");
   app.add_flag("--keep", options.keep, "keep the store");

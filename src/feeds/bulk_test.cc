@@ -158,7 +158,7 @@ class BulkIngestTest : public ::testing::Test {
   void Ingest(Registry& registry, const std::vector<SyntheticFeed>& feeds, bool bulk) {
     auto weights = LoadMatchWeights(testing::SourceDir() / "data/matching/weights.toml");
     ASSERT_TRUE(weights.ok());
-    auto ingestor = FeedIngestor::Create(registry, *weights, {.chunk_records = 64, .bulk = bulk});
+    auto ingestor = FeedIngestor::Create(registry, *weights, {.chunk_records = 64, .piece_records = 16, .bulk = bulk});
     ASSERT_TRUE(ingestor.ok());
     std::map<Agency, int64_t> sequences;
     for (const SyntheticFeed& feed : feeds) {

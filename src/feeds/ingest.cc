@@ -23,6 +23,8 @@ constexpr std::string_view kNameChange = "name_change";
 // that one statement text serves every slice.
 constexpr size_t kInSlice = 256;
 constexpr std::string_view kDeath = "death";
+// Pieces smaller than this are not worth a hand-over to the helper thread.
+constexpr size_t kMinPieceRecords = 1024;
 
 // A record whose application failed for a reason of its own: reject it, apply the rest.
 bool IsRecordFault(const Status& status) {
@@ -110,6 +112,15 @@ Attributes EventAttributes(const FeedRecord& record, NameNormalizer& normalizer)
     copy("fitness_hint", "health_fitness_hint");
   }
   return attributes;
+}
+
+// Whether ApplyToPerson records attributes for `record` (and so is refused for a person who
+// has died): a death only with new identifiers, an enrolment always, the rest when there is
+// anything to record.
+bool RecordsFacts(const FeedRecord& record, bool new_identifiers, NameNormalizer& normalizer) {
+  if (record.event == kDeath) return new_identifiers;
+  if (record.event == "enrolment") return true;
+  return new_identifiers || !EventAttributes(record, normalizer).empty();
 }
 
 // Applies `record` to a known person: new identifiers and the event's facts, whole.
@@ -302,6 +313,7 @@ class FeedIngestor::Batch {
     std::string method;
     std::optional<Rejection> conflict;
     std::vector<std::pair<IdentifierKind, std::string>> unknown;  // identifiers not yet on record
+    bool deceased = false;  // person_id had died when the batch was resolved
   };
 
   // What one chunk's records did, for the report; kept apart so that a chunk applied again
@@ -371,6 +383,7 @@ class FeedIngestor::Batch {
     PersonId person_id = 0;
     int32_t birth_days = 0;
     bool merged = false;
+    bool deceased = false;
   };
 
   // Who holds each identifier of the batch: one statement per kind and slice of kInSlice values,
@@ -401,7 +414,8 @@ class FeedIngestor::Batch {
           owners[IdentifierKey(kind, query.TextView(0))] =
               Owner{.person_id = query.Int(1),
                     .birth_days = static_cast<int32_t>(query.Int(2)),
-                    .merged = query.TextView(3) == "merged"};
+                    .merged = query.TextView(3) == "merged",
+                    .deceased = query.TextView(3) == "deceased"};
         }
       }
     }
@@ -449,6 +463,7 @@ class FeedIngestor::Batch {
         if (hit.person_id == 0) {
           hit.person_id = owner;
           hit.method = "identifier " + field;
+          hit.deceased = found->second.deceased;
         }
       }
       if (hit.person_id == 0 && !hit.conflict) {
@@ -485,64 +500,56 @@ class FeedIngestor::Batch {
     size_t failed = 0;  // kFault: the record (index in records_)
   };
 
-  // The chunks of the batch, as a pipeline over two threads: while the calling thread writes
-  // chunk k in its transaction (the store is used by this thread only), a helper thread decides
-  // chunk k + 1 — matching is pure computation over memory. A chunk whose application fails for
-  // a reason of its own record is decided again without it and applied again; so is the chunk
-  // after it, whose decisions built on it.
+  // The chunks of the batch (one write transaction each), each cut into pieces that are decided
+  // one at a time, as a pipeline over two threads: while the calling thread writes piece p in
+  // its chunk's transaction (the store is used by this thread only), a helper thread decides
+  // piece p + 1 — matching is pure computation over memory — whether p + 1 is in the same chunk
+  // or begins the next. A chunk whose application fails for a reason of its own record is
+  // decided again, from its first piece, without that record and applied again; so is
+  // whatever was decided after it, which built on it.
   Status ApplyChunks() {
-    const size_t size = static_cast<size_t>(std::max<int64_t>(1, owner_.options_.chunk_records));
-    std::vector<std::pair<size_t, size_t>> chunks;
-    for (size_t begin = 0; begin < records_.size(); begin += size) {
-      chunks.emplace_back(begin, std::min(records_.size(), begin + size));
+    const size_t chunk_size = static_cast<size_t>(std::max<int64_t>(1, owner_.options_.chunk_records));
+    const size_t piece_size = std::min(
+        chunk_size, static_cast<size_t>(std::max<int64_t>(1, owner_.options_.piece_records)));
+    std::vector<Chunk> chunks;
+    std::vector<Range> pieces;
+    std::vector<size_t> chunk_of_piece;
+    for (size_t begin = 0; begin < records_.size(); begin += chunk_size) {
+      size_t end = std::min(records_.size(), begin + chunk_size);
+      // At least four pieces to a chunk of some size, so that a small batch is pipelined too.
+      size_t count = std::max((end - begin + piece_size - 1) / piece_size,
+                              std::min<size_t>(4, (end - begin) / kMinPieceRecords + 1));
+      Chunk chunk{.range = {begin, end}, .first_piece = pieces.size()};
+      for (size_t j = 0; j < count; ++j) {
+        pieces.push_back({begin + (end - begin) * j / count, begin + (end - begin) * (j + 1) / count});
+        chunk_of_piece.push_back(chunks.size());
+      }
+      chunk.end_piece = pieces.size();
+      chunks.push_back(chunk);
     }
     std::vector<std::map<size_t, Rejection>> faults(chunks.size());
     std::vector<bool> record_by_record(chunks.size(), !owner_.options_.bulk);
-    std::future<Decided> next;
-    auto discard_next = [&] {
-      if (next.valid()) next.get();
-    };
-    auto decide = [&](size_t k) {
-      auto started = std::chrono::steady_clock::now();
-      Decided decided = Decide(chunks[k].first, chunks[k].second, faults[k]);
-      timing_.decide += Since(started);
-      return decided;
-    };
-    std::optional<Decided> current;
+    Pipeline pipeline{.pieces = pieces, .chunk_of_piece = chunk_of_piece, .faults = faults};
     Status status;
     for (size_t k = 0; k < chunks.size() && status.ok();) {
-      if (!current) current = decide(k);
-      // forward_ holds the accepted chunks before k; chunk k's own goes in for k + 1 to see.
-      forward_.push_back(std::move(current->forward));
-      if (k + 1 < chunks.size() && !next.valid()) {
-        next = std::async(std::launch::async, [&, k] {
-          auto started = std::chrono::steady_clock::now();
-          Decided decided = Decide(chunks[k + 1].first, chunks[k + 1].second, faults[k + 1]);
-          decide_overlapped_ += Since(started);
-          return decided;
-        });
-      }
-      Attempt attempt = Apply(chunks[k].first, chunks[k].second, static_cast<int64_t>(k),
-                              *current, !record_by_record[k]);
+      const size_t forward_base = forward_.size();
+      std::vector<Decided> decided;
+      Attempt attempt = Apply(chunks[k], static_cast<int64_t>(k), pipeline, decided, !record_by_record[k]);
       switch (attempt.outcome) {
         case Attempt::Outcome::kApplied:
-          MergeState(std::move(current->state));
-          current.reset();
-          if (next.valid()) current = next.get();
+          for (Decided& piece : decided) MergeState(std::move(piece.state));
           ++k;
           break;
         case Attempt::Outcome::kReplayed:
           // Applied by an earlier try: the store has its persons, this ingestor's memory not.
-          discard_next();
-          TakeBack(forward_.size() - 1);
-          current.reset();
+          pipeline.Discard();
+          TakeBack(forward_base);
           ++k;
           break;
         case Attempt::Outcome::kFault:
         case Attempt::Outcome::kNotTraced:
-          discard_next();
-          TakeBack(forward_.size() - 1);
-          current.reset();
+          pipeline.Discard();
+          TakeBack(forward_base);
           if (attempt.outcome == Attempt::Outcome::kNotTraced) {
             record_by_record[k] = true;  // the record-by-record path names the record
           } else {
@@ -553,14 +560,66 @@ class FeedIngestor::Batch {
           }
           break;
         case Attempt::Outcome::kError:
-          discard_next();
-          TakeBack(forward_.size() - 1);
+          pipeline.Discard();
+          TakeBack(forward_base);
           status = attempt.status;
           break;
       }
     }
+    pipeline.Discard();
     AddToCandidates();
     return status;
+  }
+
+  struct Range {
+    size_t begin = 0, end = 0;
+  };
+  struct Chunk {
+    Range range;
+    size_t first_piece = 0, end_piece = 0;
+  };
+
+  // The decision of the piece after the one being written, on the helper thread.
+  struct Pipeline {
+    const std::vector<Range>& pieces;
+    const std::vector<size_t>& chunk_of_piece;
+    const std::vector<std::map<size_t, Rejection>>& faults;
+    std::future<Decided> next;
+    size_t next_piece = 0;
+
+    void Discard() {
+      if (next.valid()) next.get();
+    }
+  };
+
+  // Piece `p` decided: taken from the helper if it was deciding it, else decided here.
+  Decided TakeDecided(Pipeline& pipeline, size_t p) {
+    auto started = std::chrono::steady_clock::now();
+    Decided decided;
+    if (pipeline.next.valid() && pipeline.next_piece == p) {
+      decided = pipeline.next.get();
+    } else {
+      pipeline.Discard();
+      decided = Decide(pipeline.pieces[p].begin, pipeline.pieces[p].end,
+                       pipeline.faults[pipeline.chunk_of_piece[p]]);
+    }
+    timing_.decide += Since(started);
+    return decided;
+  }
+
+  // Starts deciding piece `p` on the helper thread. Decide reads forward_, so forward_ must not
+  // change until the decision is taken (TakeDecided) or discarded.
+  void DecideBeside(Pipeline& pipeline, size_t p) {
+    if (p >= pipeline.pieces.size()) return;
+    pipeline.next_piece = p;
+    const Range range = pipeline.pieces[p];
+    const std::map<size_t, Rejection>& faults = pipeline.faults[pipeline.chunk_of_piece[p]];
+    pipeline.next = std::async(std::launch::async, [this, range, &faults] {
+      auto started = std::chrono::steady_clock::now();
+      Decided decided = Decide(range.begin, range.end, faults);
+      decide_overlapped_ += Since(started);
+      return decided;
+    });
   }
 
   // Forgets the forward state of chunk `from` and those after it.
@@ -595,44 +654,71 @@ class FeedIngestor::Batch {
     return index < created_ids_.size() ? created_ids_[index] : 0;
   }
 
-  // One try at chunk `index` in one write transaction.
-  Attempt Apply(size_t begin, size_t end, int64_t index, Decided& decided, bool bulk) {
+  // One try at chunk `index` in one write transaction: its pieces decided (the first perhaps
+  // already by the helper), each added to forward_ before the next is decided beside the
+  // writer, and applied; `decided` receives them for their reports.
+  Attempt Apply(const Chunk& chunk, int64_t index, Pipeline& pipeline,
+                std::vector<Decided>& decided, bool bulk) {
+    const size_t begin = chunk.range.begin, end = chunk.range.end;
     CommandContext context{.idempotency_key = KeyPrefix() + ":chunk:" + std::to_string(index),
                            .actor = "feed:" + std::string(AgencyName(agency_))};
     std::string request = checksum_ + ":" + std::to_string(begin) + "-" + std::to_string(end);
-    ChunkState& state = decided.state;
     auto started = std::chrono::steady_clock::now();
     bool ran = false;
     Attempt attempt;
     attempt.failed = end;
+    decided.clear();
+    decided.reserve(chunk.end_piece - chunk.first_piece);
     auto result = registry_.WithPersonRecords(
         context, "feed_chunk", request, [&](PersonRecordWriter& writer) -> Result<std::string> {
           ran = true;
           timing_.commit -= Since(started);
-          auto preloading = std::chrono::steady_clock::now();
-          if (bulk) RETURN_IF_ERROR(writer.Preload(PreloadOf(decided.plans)));
-          timing_.preload += Since(preloading);
-          auto recording = std::chrono::steady_clock::now();
-          for (const Plan& plan : decided.plans) {
-            Status status = ApplyPlan(writer, plan, state);
-            if (!status.ok()) {
-              attempt.failed = plan.index;
-              attempt.status = status;
-              return status;
-            }
+          if (bulk) {
+            // The persons and identifiers the records resolved to, for the whole chunk at once;
+            // each piece then reads only what its decisions add (probabilistic links).
+            auto preloading = std::chrono::steady_clock::now();
+            RETURN_IF_ERROR(writer.Preload(PreloadOfResolved(begin, end)));
+            timing_.preload += Since(preloading);
           }
-          timing_.records += Since(recording);
+          for (size_t p = chunk.first_piece; p < chunk.end_piece; ++p) {
+            decided.push_back(TakeDecided(pipeline, p));
+            Decided& piece = decided.back();
+            // forward_ holds what was decided before piece p; its own goes in for p + 1 to see.
+            forward_.push_back(std::move(piece.forward));
+            DecideBeside(pipeline, p + 1);
+            auto preloading = std::chrono::steady_clock::now();
+            if (bulk) RETURN_IF_ERROR(writer.Preload(PreloadOf(piece.plans)));
+            timing_.preload += Since(preloading);
+            auto recording = std::chrono::steady_clock::now();
+            for (const Plan& plan : piece.plans) {
+              Status status = ApplyPlan(writer, plan, piece.state);
+              if (!status.ok()) {
+                attempt.failed = plan.index;
+                attempt.status = status;
+                return status;
+              }
+            }
+            timing_.records += Since(recording);
+          }
           auto flushing = std::chrono::steady_clock::now();
           RETURN_IF_ERROR(writer.Flush());
           timing_.flush += Since(flushing);
           started = std::chrono::steady_clock::now();
-          json::array rejections;
-          for (const Rejection& rejection : state.rejections) {
-            rejections.push_back(RejectionJson(rejection));
+          ChunkState total;
+          for (const Decided& piece : decided) {
+            total.linked += piece.state.linked;
+            total.created += piece.state.created;
+            total.review += piece.state.review;
           }
-          return json::serialize(json::object{{"linked", state.linked},
-                                              {"created", state.created},
-                                              {"review", state.review},
+          json::array rejections;
+          for (const Decided& piece : decided) {
+            for (const Rejection& rejection : piece.state.rejections) {
+              rejections.push_back(RejectionJson(rejection));
+            }
+          }
+          return json::serialize(json::object{{"linked", total.linked},
+                                              {"created", total.created},
+                                              {"review", total.review},
                                               {"rejections", std::move(rejections)}});
         });
     timing_.commit += Since(started);
@@ -729,6 +815,13 @@ class FeedIngestor::Batch {
       const Hit& hit = hits_[i];
       if (hit.conflict) {
         reject(hit.conflict->field, hit.conflict->code, hit.conflict->reason);
+        continue;
+      }
+      if (hit.deceased && RecordsFacts(record, !hit.unknown.empty(), normalizer)) {
+        // What the writer would refuse (PersonRecordWriter::RecordAttributes), refused here
+        // with its words: a refusal in the transaction would roll back and re-run the chunk.
+        reject("person", "not_applicable",
+               "person: " + std::to_string(hit.person_id) + " is deceased; later facts are not applied");
         continue;
       }
       Plan plan{.index = i, .person = hit.person_id, .match = {.method = hit.method},
@@ -868,6 +961,33 @@ class FeedIngestor::Batch {
           preload.identifiers.emplace_back(IdentifierKindName(kind), value);
         }
       } else if (plan.kind == Plan::Kind::kCreate) {
+        for (const auto& [kind, value] : record.identifiers) {
+          preload.identifiers.emplace_back(IdentifierKindName(kind), value);
+        }
+      }
+    }
+    return preload;
+  }
+
+  // What records [begin, end) will need that the identifier look-ups already tell: the persons
+  // they resolved to (with the obligations of deaths and enrolments), the identifiers they
+  // would record. A superset of what their plans need (a record may still be rejected); the
+  // rest (probabilistic links) comes with each piece (PreloadOf).
+  PersonRecordPreload PreloadOfResolved(size_t begin, size_t end) const {
+    PersonRecordPreload preload;
+    for (size_t i = begin; i < end; ++i) {
+      const Hit& hit = hits_[i];
+      if (hit.conflict) continue;
+      const FeedRecord& record = records_[i];
+      if (hit.person_id != 0) {
+        preload.persons.push_back(hit.person_id);
+        if (record.event == kDeath || record.event == "enrolment") {
+          preload.obligations.push_back(hit.person_id);
+        }
+        for (const auto& [kind, value] : hit.unknown) {
+          preload.identifiers.emplace_back(IdentifierKindName(kind), value);
+        }
+      } else {
         for (const auto& [kind, value] : record.identifiers) {
           preload.identifiers.emplace_back(IdentifierKindName(kind), value);
         }

@@ -77,7 +77,16 @@ struct FeedReport {
 };
 
 struct IngestOptions {
-  int64_t chunk_records = 25000;  // records per write transaction
+  // Records per write transaction. Larger transactions write each page of the random-key
+  // indexes (ledger_events_person, person_attribute_records_person, …) once for more records,
+  // and commit and checkpoint less often; they also hold the store's write lock longer — on
+  // SQLite every other writer waits, the access journal too, and with it every answer that
+  // discloses data (about 0.5–1 s at 25,000 records, 3–8 s at 200,000 on the 2-core machine;
+  // docs/BENCHMARKS.md, "Feeds"). The gain of larger chunks was within the noise there.
+  int64_t chunk_records = 25000;
+  // Records decided at a time inside a transaction: the next piece is decided on a helper
+  // thread while this one is written.
+  int64_t piece_records = 25000;
   // Apply each chunk in bulk mode (PersonRecordWriter::Preload: reads once per chunk, many rows
   // per statement). Off: record by record, as a reference the bulk path is tested against.
   bool bulk = true;

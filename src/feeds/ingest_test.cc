@@ -32,7 +32,7 @@ class IngestTest : public ::testing::Test {
     ASSERT_NE(registry_, nullptr);
     auto weights = LoadMatchWeights(testing::SourceDir() / "data/matching/weights.toml");
     ASSERT_TRUE(weights.ok()) << weights.status().ToString();
-    auto ingestor = FeedIngestor::Create(*registry_, *weights, {.chunk_records = 3});
+    auto ingestor = FeedIngestor::Create(*registry_, *weights, {.chunk_records = 3, .piece_records = 2});
     ASSERT_TRUE(ingestor.ok()) << ingestor.status().ToString();
     ingestor_ = std::move(ingestor).value();
   }
@@ -335,6 +335,14 @@ TEST_F(IngestTest, ADeathDeregistersCancelsSummonsesAndLiftsMeasures) {
   FeedReport later = Receive(Agency::kTax, 1, Ivanov(R"("event":"inn","snils":")" + TestSnils(1) + R"(","inn":")" + TestInn(1) + "\""));
   ASSERT_EQ(later.rejections.size(), 1u);
   EXPECT_EQ(later.rejections[0].code, "not_applicable");
+  // Refused by the decision pass, in the writer's words, beside records that are applied.
+  EXPECT_EQ(later.rejections[0].field, "person");
+  EXPECT_EQ(later.rejections[0].reason,
+            "person: " + std::to_string(person) + " is deceased; later facts are not applied");
+  // A repeated death that records nothing new is no fault: applied, changing nothing.
+  FeedReport again = Receive(Agency::kCivilStatus, 3, death);
+  EXPECT_EQ(again.linked, 1);
+  EXPECT_TRUE(again.rejections.empty());
 }
 
 TEST_F(IngestTest, MergeAndSplitKeepHistory) {

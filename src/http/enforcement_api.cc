@@ -1,12 +1,11 @@
 #include "http/enforcement_api.h"
 
-#include <future>
-
 #include "enforcement/consumers.h"
 #include "enforcement/feed.h"
 #include "enforcement/self_check.h"
 #include "enforcement/signature.h"
 #include "http/api_support.h"
+#include "http/response_stream.h"
 
 namespace muster::http {
 
@@ -120,15 +119,15 @@ class RequestJournal final : public enforcement::CheckJournal {
 };
 
 // Journals bulk checks chunk by chunk, one packed entry per chunk (the persons and any answer
-// other than "clear" in its detail, under the entry's hash). The chunks are queued as they come
-// and the handler waits for all of them (WaitCommitted) before the answer, which it sends
-// whole, leaves: journalled before disclosed, without a round trip to the writer per chunk.
-// The citizen's access log finds their line in it (access::ReadAccessesOfPerson).
+// other than "clear" in its detail, under the entry's hash), through the answer's stream: the
+// entry is appended at once and the chunk's lines, written next, go out only once it is
+// committed (ResponseStream) — journalled before disclosed, without the checking thread
+// waiting for the writer. The citizen's access log finds their line in it
+// (access::ReadAccessesOfPerson).
 class BulkJournal final : public enforcement::CheckJournal {
  public:
-  BulkJournal(access::AccessJournal& journal, const access::Principal& principal,
-              const Clock& real_time)
-      : journal_(journal), principal_(principal), real_time_(real_time) {}
+  BulkJournal(ResponseStream& stream, const access::Principal& principal, const Clock& real_time)
+      : stream_(stream), principal_(principal), real_time_(real_time) {}
   Status Record(const enforcement::CheckContext& context,
                 std::span<const enforcement::CheckRecord> records) override {
     static const std::string kClear = enforcement::DescribeAnswer(0);
@@ -152,28 +151,13 @@ class BulkJournal final : public enforcement::CheckJournal {
                        .purpose = context.purpose,
                        .outcome = kClear,
                        .detail = persons.Take()});
-    auto committed = std::make_shared<std::promise<Status>>();
-    pending_.push_back(committed->get_future());
-    journal_.Append(std::move(entries),
-                    [committed](Status status) { committed->set_value(std::move(status)); });
-    return Status::Ok();
-  }
-  // Every chunk recorded so far is committed, or the first error.
-  Status WaitCommitted() {
-    Status result = Status::Ok();
-    for (std::future<Status>& pending : pending_) {
-      Status status = pending.get();
-      if (result.ok() && !status.ok()) result = std::move(status);
-    }
-    pending_.clear();
-    return result;
+    return stream_.Journal(std::move(entries));
   }
 
  private:
-  access::AccessJournal& journal_;
+  ResponseStream& stream_;
   const access::Principal& principal_;
   const Clock& real_time_;
-  std::vector<std::future<Status>> pending_;
 };
 
 enforcement::CheckContext MakeCheckContext(const RouteRequest& request,
@@ -228,30 +212,21 @@ Result<Response> CheckDocument(const RouteRequest& request) {
   return JsonText(status::ok, enforcement::CheckAnswerJson(answer));
 }
 
-// Runs on the blocking pool: every chunk of answers waits for its journal commit.
-Result<Response> CheckBulk(const RouteRequest& request, access::AccessJournal& journal) {
+// Runs on the blocking pool and streams the answer (a kStreaming route): each chunk of 8,192
+// answers goes out as soon as its journal entry is committed, while the next is computed. The
+// errors found before Begin — credentials, ids, a stale index — are whole problem answers.
+Result<Response> CheckBulk(const RouteRequest& request) {
   ASSIGN_OR_RETURN(const enforcement::Consumer* consumer, CallingConsumer(request));
   ASSIGN_OR_RETURN(std::vector<PersonId> ids, enforcement::ParsePersonIds(request.message.body()));
   EnforcementNode& node = Node(request);
   RETURN_IF_ERROR(node.tailer().CheckFresh(node.options().max_staleness));
-  BulkJournal bulk_journal(journal, *request.principal, *request.environment->identity_clock);
+  ResponseStream& stream = *request.stream;
+  BulkJournal bulk_journal(stream, *request.principal, *request.environment->identity_clock);
   enforcement::CheckService checks(node.index(), bulk_journal);
-  std::string body;
-  body.reserve(ids.size() * 24 + 128);
-  ASSIGN_OR_RETURN(enforcement::BulkSummary summary,
-                   checks.CheckBulk(MakeCheckContext(request, *consumer), ids,
-                                    [&body](std::string_view chunk) {
-                                      body.append(chunk);
-                                      return Status::Ok();
-                                    }));
-  (void)summary;
-  // Nothing of the answer leaves before every chunk of it is on record.
-  Status committed = bulk_journal.WaitCommitted();
-  if (!committed.ok()) {
-    return Unavailable("access journal: the checks could not be recorded, so nothing is "
-                       "disclosed; retry");
-  }
-  return NdJson(std::move(body));
+  stream.Begin(NdJson(""));
+  auto sink = [&stream](std::string_view chunk) { return stream.Write(chunk); };
+  RETURN_IF_ERROR(checks.CheckBulk(MakeCheckContext(request, *consumer), ids, sink).status());
+  return NdJson("");  // complete: the stream has the body
 }
 
 // ---- The change feed, webhooks and lift confirmations (agency side) -------------------------
@@ -439,18 +414,16 @@ Result<Response> GetTravelCheck(const RouteRequest& request, Registry& registry)
 void AddEnforcementRoutes(Router& router) {
   using E = Execution;
   using A = Access;
-  auto inline_route = [](Result<Response> (*body)(const RouteRequest&)) {
+  auto registry_free = [](Result<Response> (*body)(const RouteRequest&)) {
     return [body](const RouteRequest& request, Registry*) { return Unwrapped(body(request)); };
   };
   std::string check(scope::kMeasureCheck);
   router.Add(verb::get, "/checks/persons/{id}", E::kInline, A::kAuthenticated, check,
-             inline_route(CheckPerson));
+             registry_free(CheckPerson));
   router.Add(verb::post, "/checks/documents", E::kInline, A::kAuthenticated, check,
-             inline_route(CheckDocument));
-  router.Add(verb::post, "/checks/bulk", E::kBlocking, A::kAuthenticated, check,
-             [](const RouteRequest& request, Registry*) {
-               return Unwrapped(CheckBulk(request, *request.environment->journal));
-             });
+             registry_free(CheckDocument));
+  router.Add(verb::post, "/checks/bulk", E::kStreaming, A::kAuthenticated, check,
+             registry_free(CheckBulk));
   router.Add(verb::get, "/feed", E::kRegistryWorker, A::kAuthenticated, check, Wrap(GetFeed));
   router.Add(verb::post, "/webhooks", E::kRegistryWorker, A::kAuthenticated, check,
              Wrap(PostWebhook));

@@ -28,6 +28,9 @@ class EnforcementNode;
 namespace muster::feeds {
 class FeedIngestor;
 }
+namespace muster::http {
+class ResponseStream;
+}
 
 namespace muster::http {
 
@@ -41,7 +44,6 @@ struct ApiEnvironment {
   // Drops a token from the server's authentication cache (after logout).
   std::function<void(const std::string& token)> forget_token;
   EnforcementNode* enforcement = nullptr;  // the measure index, tailer and webhooks
-  access::AccessJournal* journal = nullptr;  // for work that journals in chunks (bulk checks)
   // The feed ingestor of the worker's registry, created on first use (worker thread only).
   std::function<Result<feeds::FeedIngestor*>(Registry&)> feed_ingestor;
 
@@ -60,13 +62,19 @@ struct RouteRequest {
   const ApiEnvironment* environment = nullptr;           // never null
   std::string remote;                                    // the client's address
   std::string token;  // the credential the caller presented (authenticated routes); never logged
+  // kStreaming routes only: where a streamed answer goes, journalled chunk by chunk
+  // (http/response_stream.h). Such handlers record their accesses through it, not `accesses`.
+  ResponseStream* stream = nullptr;
 };
 
 enum class Execution {
   kInline,          // cheap and registry-free: runs on the I/O thread (health, metrics)
   kRegistryWorker,  // touches the Registry: runs on the worker thread that owns it
   kIdentity,        // touches accounts and credentials: runs on the identity thread
-  kBlocking,        // long, registry-free work that may block (bulk checks): a small pool
+  kBlocking,        // long, registry-free work that may block: a small pool
+  // Like kBlocking, and the handler may answer as a stream (RouteRequest::stream): sent chunk
+  // by chunk (HTTP/1.1 chunked), each chunk once its journal entries are committed.
+  kStreaming,
 };
 
 enum class Access {
@@ -75,7 +83,9 @@ enum class Access {
 };
 
 // A handler returns a complete response; the server sets its version and keep-alive. For
-// kRegistryWorker routes `registry` is the worker's registry; for kInline it is null.
+// kRegistryWorker routes `registry` is the worker's registry; for the others it is null. A
+// kStreaming handler that began a stream returns its outcome instead: a 2xx status when the
+// stream is complete, any other when it failed (ResponseStream).
 using Handler = std::function<Response(const RouteRequest& request, Registry* registry)>;
 
 struct Route {

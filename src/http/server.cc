@@ -36,6 +36,17 @@ struct HttpServer::Session {
   bool idle = false;  // waiting for the first byte of the next request
 };
 
+// What a streaming handler refers to while it runs on the blocking pool, after Handle's frame
+// is gone: the caller, the request's view of it, and the stream. The request message itself
+// is ServeOn's, which outlives the handler (SendStreamed returns only once it has returned).
+struct HttpServer::StreamedAnswer {
+  std::optional<access::Principal> principal;
+  std::vector<access::AccessEntry> accesses;  // for a handler that answers whole
+  std::optional<RouteRequest> request;
+  std::shared_ptr<ResponseStream> stream;
+  std::optional<ResponseStream::Step> first;  // taken by Handle, sent by SendStreamed
+};
+
 HttpServer::HttpServer(std::unique_ptr<Registry> registry, ServerOptions options)
     : options_(std::move(options)),
       io_(options_.io_threads),
@@ -112,7 +123,6 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(std::unique_ptr<Registry>
   ASSIGN_OR_RETURN(server->journal_,
                    access::AccessJournal::Start(
                        connect, {.sync_interval = server->options_.journal_sync_interval}));
-  server->environment_.journal = server->journal_.get();
   ASSIGN_OR_RETURN(server->enforcement_,
                    EnforcementNode::Start(connect, server->registry_->profile(),
                                           server->options_.enforcement));
@@ -343,9 +353,17 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
       response = ProblemResponse(*problem, 11, false);
     } else {
       const Request& request = parser.get();
-      response = co_await Handle(request, route_label, remote);
-      response.version(request.version());
+      std::shared_ptr<StreamedAnswer> streamed;
+      response = co_await Handle(request, route_label, remote, streamed);
       keep_alive = request.keep_alive() && !stopping_;
+      if (streamed) {
+        unsigned status =
+            co_await SendStreamed(*session, stream, *streamed, request.version(), keep_alive);
+        metrics_.Record(route_label, status, SteadyClock::now() - started);
+        if (!keep_alive) break;
+        continue;
+      }
+      response.version(request.version());
     }
     response.keep_alive(keep_alive);
     transport.expires_after(options_.write_timeout);
@@ -361,6 +379,120 @@ asio::awaitable<void> HttpServer::ServeOn(Session& session_state, Stream& stream
     co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, error));
   }
   transport.close();
+}
+
+// The head goes out with the first chunk that may (so a failure before it still answers with a
+// problem), then each chunk as soon as its journal entries are committed, then HTTP's last
+// chunk. After the head, a failure ends the connection without the last chunk: a client's
+// parser then reports the answer as incomplete instead of taking what it got for all of it.
+// HTTP/1.0 has no chunks: such a client gets the whole body at the end.
+template <typename Stream>
+asio::awaitable<unsigned> HttpServer::SendStreamed(Session& session, Stream& stream,
+                                                   StreamedAnswer& answer, unsigned version,
+                                                   bool& keep_alive) {
+  using Kind = ResponseStream::Step::Kind;
+  beast::tcp_stream& transport = session.lowest();
+  ResponseStream& source = *answer.stream;
+  const bool chunked = version >= 11;
+  boost::system::error_code error;
+  unsigned status = 0;           // the head's, once taken
+  bool head_sent = false;        // chunked: bytes of the answer have gone
+  std::optional<Response> whole;  // HTTP/1.0: the head, and the body gathered under it
+  std::optional<ResponseStream::Step> step = std::move(answer.first);
+  for (;; step.reset()) {
+    if (!step) step = co_await NextStep(source);
+    if (step->kind != Kind::kChunks) {
+      // Failed (an answer given whole was taken by Handle). The handler has returned.
+      if (head_sent) {
+        keep_alive = false;
+        co_return step->response.result_int();
+      }
+      Response& problem = step->response;
+      problem.version(version);
+      problem.keep_alive(keep_alive);
+      transport.expires_after(options_.write_timeout);
+      co_await beast_http::async_write(stream, problem,
+                                       asio::redirect_error(asio::use_awaitable, error));
+      if (error) keep_alive = false;
+      co_return problem.result_int();
+    }
+    if (step->head) {
+      Response& head = *step->head;
+      status = head.result_int();
+      head.version(version);
+      head.keep_alive(keep_alive);
+      head.erase(beast_http::field::content_length);
+      if (chunked) {
+        beast_http::response<beast_http::empty_body> header(std::move(head.base()));
+        header.chunked(true);
+        // Each chunk goes out when it is ready, not when the previous one is acknowledged.
+        boost::system::error_code ignored;
+        transport.socket().set_option(tcp::no_delay(true), ignored);
+        beast_http::response_serializer<beast_http::empty_body> serializer(header);
+        transport.expires_after(options_.write_timeout);
+        co_await beast_http::async_write_header(stream, serializer,
+                                                asio::redirect_error(asio::use_awaitable, error));
+        head_sent = true;
+      } else {
+        head.body().clear();
+        whole = std::move(head);
+      }
+    }
+    if (!error && chunked) {
+      transport.expires_after(options_.write_timeout);
+      if (step->complete && step->chunks.empty()) {
+        co_await asio::async_write(stream, beast_http::make_chunk_last(),
+                                   asio::redirect_error(asio::use_awaitable, error));
+      } else if (step->complete) {
+        co_await asio::async_write(
+            stream,
+            beast::buffers_cat(beast_http::make_chunk(asio::buffer(step->chunks)),
+                               beast_http::make_chunk_last()),
+            asio::redirect_error(asio::use_awaitable, error));
+      } else if (!step->chunks.empty()) {
+        co_await asio::async_write(stream, beast_http::make_chunk(asio::buffer(step->chunks)),
+                                   asio::redirect_error(asio::use_awaitable, error));
+      }
+    } else if (!error) {
+      whole->body() += step->chunks;
+      if (step->complete) {
+        whole->prepare_payload();
+        transport.expires_after(options_.write_timeout);
+        co_await beast_http::async_write(stream, *whole,
+                                         asio::redirect_error(asio::use_awaitable, error));
+      }
+    }
+    if (error) {
+      // The client is gone or too slow: stop the handler, and wait for it — it refers to the
+      // request, which lives in ServeOn's frame.
+      source.Cancel(Unavailable("client: the connection failed while the answer was sent"));
+      for (;;) {
+        ResponseStream::Step last = co_await NextStep(source);
+        if (last.kind != Kind::kChunks) break;
+      }
+      keep_alive = false;
+      co_return status;
+    }
+    if (step->complete) co_return status;
+  }
+}
+
+asio::awaitable<ResponseStream::Step> HttpServer::NextStep(ResponseStream& stream) {
+  for (;;) {
+    if (std::optional<ResponseStream::Step> step = stream.Take()) co_return std::move(*step);
+    auto initiate = [this, &stream](auto handler) {
+      auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
+      // std::function must be copyable; the coroutine's handler is move-only.
+      auto shared = std::make_shared<std::pair<decltype(handler), decltype(work)>>(
+          std::move(handler), std::move(work));
+      stream.NotifyWhenReady([shared] {
+        auto executor = shared->second.get_executor();
+        asio::post(executor, [shared] { std::move(shared->first)(); });
+      });
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiate),
+                                                                        asio::use_awaitable);
+  }
 }
 
 namespace {
@@ -481,7 +613,8 @@ void HttpServer::FlushJournalGroup() {
 }
 
 asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string_view& route_label,
-                                             const std::string& remote) {
+                                             const std::string& remote,
+                                             std::shared_ptr<StreamedAnswer>& streamed) {
   boost::urls::result<boost::urls::url_view> target =
       boost::urls::parse_origin_form(request.target());
   if (!target) {
@@ -560,6 +693,41 @@ asio::awaitable<Response> HttpServer::Handle(const Request& request, std::string
         return route.handler(route_request, nullptr);
       });
       break;
+    case Execution::kStreaming: {
+      auto answer = std::make_shared<StreamedAnswer>();
+      answer->stream = std::make_shared<ResponseStream>(
+          [journal = journal_.get()](std::vector<access::AccessEntry> entries,
+                                     access::AccessJournal::Done done) {
+            journal->Append(std::move(entries), std::move(done));
+          });
+      answer->request.emplace(route_request);
+      answer->principal = std::move(principal);
+      answer->request->principal = answer->principal ? &*answer->principal : nullptr;
+      answer->request->accesses = &answer->accesses;
+      answer->request->stream = answer->stream.get();
+      asio::post(blocking_pool_, [answer, &route] {
+        Response returned;
+        try {
+          returned = route.handler(*answer->request, nullptr);
+        } catch (const std::exception& exception) {
+          std::fprintf(stderr, "muster serve: %s failed: %s\n", route.pattern.c_str(),
+                       exception.what());
+          returned = ProblemResponse(ProblemFromStatus(Internal("server: the answer failed")),
+                                     11, true);
+        }
+        answer->stream->Finish(std::move(returned));
+      });
+      ResponseStream::Step first = co_await NextStep(*answer->stream);
+      if (first.kind == ResponseStream::Step::Kind::kChunks) {
+        answer->first = std::move(first);
+        streamed = std::move(answer);
+        co_return Response();
+      }
+      // Answered whole, or failed before a byte went: the handler has returned.
+      response = std::move(first.response);
+      accesses = std::move(answer->accesses);
+      break;
+    }
     case Execution::kIdentity:
       route_request.identity = identity_.get();
       response = co_await OnPool<Response>(identity_pool_, [&route, &route_request] {

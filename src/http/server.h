@@ -10,6 +10,11 @@
 // coroutine co_awaits the result; I/O threads never wait on the database. The worker also
 // runs the scheduler's tick (Registry::RunDue) every `scheduler_interval`.
 //
+// A kStreaming route (bulk checks) answers while its handler still runs on the blocking pool:
+// the head with the first chunk that may go, then HTTP/1.1 chunks, each once the journal
+// entries before it are committed (ResponseStream); a failure after the head closes the
+// connection without the last chunk. Keep-alive continues after a complete stream.
+//
 // Shutdown is graceful: Stop() (or SIGINT/SIGTERM after StopOnSignals) stops accepting,
 // closes idle keep-alive connections, lets requests already being received or handled finish
 // (their responses carry `Connection: close`) and, after `shutdown_grace`, closes whatever is
@@ -39,6 +44,7 @@
 #include "http/enforcement_api.h"
 #include "http/metrics.h"
 #include "http/problem.h"
+#include "http/response_stream.h"
 #include "http/router.h"
 #include "http/static_files.h"
 #include "registry/registry.h"
@@ -133,8 +139,22 @@ class HttpServer {
   boost::asio::awaitable<void> Serve(std::shared_ptr<Session> session);
   template <typename Stream>
   boost::asio::awaitable<void> ServeOn(Session& session, Stream& stream);
+  // A kStreaming route's answer in flight: what its handler (on the blocking pool) refers to,
+  // kept alive until the handler has returned, and the first step the server took from it.
+  struct StreamedAnswer;
+  // The answer to `request`. When a kStreaming handler streams it, `streamed` is set and the
+  // returned response is unused: ServeOn sends the stream (SendStreamed).
   boost::asio::awaitable<Response> Handle(const Request& request, std::string_view& route_label,
-                                          const std::string& remote);
+                                          const std::string& remote,
+                                          std::shared_ptr<StreamedAnswer>& streamed);
+  // Sends a streamed answer to its end; returns the status to count in the metrics and clears
+  // `keep_alive` when the answer was cut short (the connection must then close).
+  template <typename Stream>
+  boost::asio::awaitable<unsigned> SendStreamed(Session& session, Stream& stream,
+                                                StreamedAnswer& answer, unsigned version,
+                                                bool& keep_alive);
+  // The stream's next step, waiting (without blocking the I/O thread) until there is one.
+  boost::asio::awaitable<ResponseStream::Step> NextStep(ResponseStream& stream);
   // The principal of the request's credentials (cache, else the identity thread).
   boost::asio::awaitable<Result<access::Principal>> Authenticate(const std::string& token);
   // Completes once `entries` are committed to the access journal (or could not be written).
@@ -163,7 +183,7 @@ class HttpServer {
   boost::asio::thread_pool worker_{1};
   std::unique_ptr<Registry> registry_;  // used only on worker_
   boost::asio::thread_pool identity_pool_{1};
-  boost::asio::thread_pool blocking_pool_{2};  // bulk checks
+  boost::asio::thread_pool blocking_pool_{2};  // bulk checks (kBlocking, kStreaming)
   std::unique_ptr<EnforcementNode> enforcement_;
   std::unique_ptr<feeds::FeedIngestor> feed_ingestor_;  // used only on worker_
   int64_t last_sweep_day_ = -1;                          // used only on worker_

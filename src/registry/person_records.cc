@@ -149,13 +149,26 @@ PersonRecordWriter::~PersonRecordWriter() = default;
 PersonRecordWriter::PersonRecordWriter(PersonRecordWriter&&) noexcept = default;
 
 Status PersonRecordWriter::Preload(const PersonRecordPreload& preload) {
-  RETURN_IF_ERROR(Flush());
+  // No flush first: this reads only what the cache does not hold, and every row the writer has
+  // buffered is about something the cache holds (each method that records updates the cache,
+  // or flushes and forgets the entry), so the rows not yet written cannot change the answers.
+  // Flushing here would write a chunk's rows once per piece instead of once, sorted, per chunk.
   if (!cache_) cache_ = std::make_unique<Cache>();
   transaction_->SetBuffered();
   Connection& db = connection();
   Cache& cache = *cache_;
+  // What an earlier Preload of this transaction read is in the cache already, and kept current.
+  auto not_cached = [&](const std::vector<PersonId>& ids, auto cached) {
+    std::vector<PersonId> wanted;
+    for (PersonId id : SortedUnique(ids)) {
+      if (!cached(id)) wanted.push_back(id);
+    }
+    return wanted;
+  };
   {
-    std::vector<PersonId> persons = SortedUnique(preload.persons);
+    std::vector<PersonId> persons = not_cached(preload.persons, [&](PersonId id) {
+      return cache.persons.contains(id) || cache.missing_persons.contains(id);
+    });
     for (PersonId id : persons) cache.missing_persons.insert(id);
     // The columns of Registry::LoadPerson.
     std::string sql = InList(
@@ -201,7 +214,8 @@ Status PersonRecordWriter::Preload(const PersonRecordPreload& preload) {
     }
   }
   {
-    std::vector<PersonId> persons = SortedUnique(preload.obligations);
+    std::vector<PersonId> persons = not_cached(
+        preload.obligations, [&](PersonId id) { return cache.obligations_read.contains(id); });
     for (PersonId id : persons) cache.obligations_read.insert(id);
     RETURN_IF_ERROR(ForSlices(
         db, InList("SELECT person_id FROM summonses WHERE status IN ('issued', 'served') AND "

@@ -110,7 +110,8 @@ class PersonRecordWriter {
 
   // Switches to bulk mode for the rest of the transaction (see the top of this file): reads
   // what `preload` names in a few statements and buffers the writes. Persons and identifiers
-  // not named are still read when needed.
+  // not named are still read when needed. May be called again in the transaction (a chunk
+  // preloaded as a whole, then piece by piece): what an earlier call read is not read again.
   Status Preload(const PersonRecordPreload& preload);
   // Writes what bulk mode buffered (the commit does too). Anything reading the store in bulk
   // mode calls it first.

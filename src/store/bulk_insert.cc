@@ -106,7 +106,7 @@ Status RowBuffer::Flush(Connection& connection) {
       if (const auto* number = std::get_if<int64_t>(&value)) {
         insert.BindInt(parameter, *number);
       } else if (const auto* text = std::get_if<std::string>(&value)) {
-        insert.BindText(parameter, *text);
+        insert.BindTextKept(parameter, *text);  // values_ is cleared after the Reset below
       } else {
         insert.BindNull(parameter);
       }

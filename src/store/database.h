@@ -47,6 +47,10 @@ class Statement {
   virtual void BindNull(int index) = 0;
   virtual void BindInt(int index, int64_t value) = 0;
   virtual void BindText(int index, std::string_view value) = 0;
+  // As BindText, for a caller that keeps `value` alive and unchanged until Reset: an engine
+  // may then use the bytes where they are instead of copying them (a bulk insert binds
+  // hundreds of texts per statement).
+  virtual void BindTextKept(int index, std::string_view value) { BindText(index, value); }
 
   // Runs the statement on the first call and moves to the next row on later ones. Returns
   // true while a row is available, false when done.

@@ -47,6 +47,7 @@ struct Reply {
   bhttp::fields headers;
   std::string body;
   json::value json;  // null unless the body is JSON
+  int chunks = 0;     // chunks of a chunked body, not counting the terminating empty one
 
   const json::object& object() const { return json.as_object(); }
   std::string Text(std::string_view key) const {
@@ -87,14 +88,22 @@ class Connection {
   void WriteRaw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
 
   Reply Read() {
-    bhttp::response<bhttp::string_body> response;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    int chunks = 0;
+    auto count_chunk = [&chunks](uint64_t size, std::string_view, beast::error_code&) {
+      if (size > 0) ++chunks;
+    };
+    parser.on_chunk_header(count_chunk);
     beast::error_code error;
-    bhttp::read(socket_, buffer_, response, error);
+    bhttp::read(socket_, buffer_, parser, error);
     Reply reply;
     if (error) {
       ADD_FAILURE() << "reading the response: " << error.message();
       return reply;
     }
+    bhttp::response<bhttp::string_body> response = parser.release();
+    reply.chunks = chunks;
     reply.status = response.result_int();
     reply.headers = response.base();
     reply.body = response.body();

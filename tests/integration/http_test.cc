@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "enforcement/checks.h"
 #include "integration/http_fixture.h"
 
 namespace muster {
@@ -928,6 +929,92 @@ TEST_F(HttpAccessTest, BulkChecksAndFeedsTakeBodiesLargerThanTheDefaultLimit) {
   std::string big(100 * 1024, ' ');
   ExpectProblem(Send(bhttp::verb::post, "/summonses", big, officer_), 413,
                 "/problems/payload-too-large");
+}
+
+// A bulk answer is streamed (HTTP/1.1 chunked): one chunk per journal entry of 8,192 answers,
+// each sent once its entry is committed; the chunks put together are the answer an HTTP/1.0
+// client gets whole, line for line; the connection serves the next request afterwards.
+TEST_F(HttpAccessTest, BulkAnswersStreamInChunksThatMakeUpTheWholeAnswer) {
+  StartServer();
+  std::string border = MakeAgency(*identity_, clock_.Now(), "border.service", "border");
+  constexpr int kIds = 20000;
+  std::vector<PersonId> asked;
+  std::string ids;
+  for (int i = 0; i < kIds; ++i) {
+    asked.push_back(i % 3 == 0 ? person_ : i % 3 == 1 ? deferred_ : 999999);
+    ids += std::to_string(asked.back()) + "\n";
+  }
+  Headers headers{{"Authorization", "Bearer " + border}, {"Content-Type", "text/plain"}};
+  Connection connection(server_->port());
+  Reply streamed = connection.Send(bhttp::verb::post, "/checks/bulk", ids, headers);
+  ASSERT_EQ(streamed.status, 200u) << streamed.body.substr(0, 300);
+  EXPECT_EQ(streamed.headers[bhttp::field::transfer_encoding], "chunked");
+  EXPECT_EQ(streamed.headers.count(bhttp::field::content_length), 0u);
+  EXPECT_EQ(streamed.headers[bhttp::field::content_type], "application/x-ndjson");
+  constexpr int kChunk = static_cast<int>(enforcement::CheckService::kBulkChunk);
+  EXPECT_GT(streamed.chunks, 1);
+  EXPECT_EQ(streamed.chunks, (kIds + kChunk - 1) / kChunk) << "one per journal entry";
+
+  // One line per id in request order, then the summary.
+  std::vector<std::string_view> lines;
+  for (std::string_view rest = streamed.body; !rest.empty();) {
+    size_t end = rest.find('\n');
+    ASSERT_NE(end, std::string_view::npos) << "every line ends with a newline";
+    lines.push_back(rest.substr(0, end));
+    rest.remove_prefix(end + 1);
+  }
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kIds) + 1);
+  for (int i = 0; i < kIds; ++i) {
+    json::value line = json::parse(lines[i]);
+    ASSERT_EQ(line.at("person_id").as_int64(), asked[i]) << lines[i];
+    // An unknown id answers {"person_id":N,"known":false}; a known one its check answer.
+    ASSERT_EQ(line.as_object().contains("known"), asked[i] == 999999) << lines[i];
+  }
+  json::value summary = json::parse(lines.back()).at("summary");
+  EXPECT_EQ(summary.at("ids").as_int64(), kIds);
+  EXPECT_EQ(summary.at("known").as_int64(), 13334);
+  EXPECT_EQ(summary.at("in_force").as_int64(), 0);
+
+  // The same connection serves the next request.
+  Reply next = connection.Send(bhttp::verb::get, "/checks/persons/" + std::to_string(person_), "",
+                               headers);
+  ASSERT_EQ(next.status, 200u) << next.body;
+  EXPECT_FALSE(next.object().at("in_force").as_bool());
+
+  // HTTP/1.0 has no chunks: the whole answer, byte for byte the streamed one put together.
+  Connection old_client(server_->port());
+  old_client.WriteRaw("POST /checks/bulk HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer " + border +
+                      "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                      std::to_string(ids.size()) + "\r\n\r\n" + ids);
+  Reply whole = old_client.Read();
+  ASSERT_EQ(whole.status, 200u) << whole.body.substr(0, 300);
+  EXPECT_EQ(whole.headers.count(bhttp::field::transfer_encoding), 0u);
+  EXPECT_EQ(whole.headers[bhttp::field::content_length], std::to_string(whole.body.size()));
+  EXPECT_EQ(whole.chunks, 0);
+  EXPECT_TRUE(whole.body == streamed.body) << "the streamed answer differs from the whole one";
+
+  // Errors found before the first byte are problem answers, not streams.
+  Reply bad = connection.Send(bhttp::verb::post, "/checks/bulk", "1,x7", headers);
+  ExpectProblem(bad, 400, "/problems/invalid-request");
+  EXPECT_EQ(bad.headers.count(bhttp::field::transfer_encoding), 0u);
+
+  // The citizen finds the bulk checks in their access log: each chunk's entry was committed.
+  Reply log = GetAs(citizen_, "/persons/" + std::to_string(person_) + "/access-log");
+  ASSERT_EQ(log.status, 200u) << log.body;
+  int bulk_entries = 0;
+  for (const json::value& entry : log.object().at("entries").as_array()) {
+    if (entry.at("resource").as_string() != "POST /checks/bulk") continue;
+    ++bulk_entries;
+    EXPECT_EQ(entry.at("action").as_string(), "check");
+    EXPECT_EQ(entry.at("outcome").as_string(), "clear") << log.body;
+  }
+  // Both requests, every chunk: the person is in each.
+  EXPECT_EQ(bulk_entries, 2 * ((kIds + kChunk - 1) / kChunk)) << log.body;
+
+  // Metrics count the streamed answers under their route and status.
+  Reply metrics = Connection(server_->port()).Send(bhttp::verb::get, "/metrics");
+  EXPECT_THAT(metrics.body,
+              HasSubstr("muster_http_requests_total{route=\"/checks/bulk\",status=\"200\"} 2"));
 }
 
 }  // namespace

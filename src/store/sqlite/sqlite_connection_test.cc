@@ -50,6 +50,44 @@ TEST_F(SqliteConnectionTest, RollbackDiscardsEverything) {
   EXPECT_EQ(query->Int(0), 0);
 }
 
+TEST_F(SqliteConnectionTest, ReadsPagesThroughAMapping) {
+  auto query = Query::Make(*db_, "PRAGMA mmap_size");
+  ASSERT_TRUE(query.ok());
+  auto has_row = query->Next();
+  ASSERT_TRUE(has_row.ok() && *has_row);
+  EXPECT_GT(query->Int(0), 0);  // SQLite's own maximum, at most the 16 GiB asked for
+}
+
+// Commits past the checkpoint threshold hand the checkpoint to the connection's thread; a
+// reader on another connection meanwhile, and the file reopened after, see every commit.
+TEST_F(SqliteConnectionTest, LargeCommitsStayReadableWhileCheckpointedBeside) {
+  auto reader = SqliteConnection::Open(dir_.File("store.db"), /*create=*/false);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  const std::string filler(2000, 'x');  // two rows a page: 1,500 rows are ≥ 1,000 WAL pages
+  int64_t rows = 0;
+  for (int commit = 0; commit < 4; ++commit) {
+    ASSERT_TRUE(db_->BeginWrite().ok());
+    for (int i = 0; i < 1500; ++i) {
+      ASSERT_TRUE(ExecuteSql(*db_, "INSERT INTO t (name, n) VALUES ($1, $2)",
+                             filler + std::to_string(rows), rows).ok());
+      ++rows;
+    }
+    ASSERT_TRUE(db_->Commit().ok());
+    auto count = Query::Make(**reader, "SELECT COUNT(*), SUM(n) FROM t");
+    ASSERT_TRUE(count.ok() && *count->Next());
+    EXPECT_EQ(count->Int(0), rows);
+    EXPECT_EQ(count->Int(1), rows * (rows - 1) / 2);
+  }
+  reader->reset();
+  db_.reset();  // stops the checkpoint thread first; the last connection checkpoints the rest
+  auto reopened = SqliteConnection::Open(dir_.File("store.db"), /*create=*/false);
+  ASSERT_TRUE(reopened.ok());
+  auto count = Query::Make(**reopened, "SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok() && *count->Next());
+  EXPECT_EQ(count->Int(0), rows);
+  db_ = std::move(reopened).value();
+}
+
 TEST_F(SqliteConnectionTest, NullsRoundTrip) {
   std::optional<int64_t> none;
   ASSERT_TRUE(ExecuteSql(*db_, "INSERT INTO t (name, n) VALUES ($1, $2)", "x", none).ok());
