@@ -228,6 +228,37 @@ TEST_F(IdentityStoreTest, RejectsBadAccounts) {
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
+  // An agency is an enforcement consumer or a feed's source (or both); only agencies send feeds.
+  EXPECT_EQ(store_->CreateAccount({.kind = PrincipalKind::kAgency, .login = "nobody.agency",
+                                   .display_name = "x"},
+                                  now_)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateAccount({.kind = PrincipalKind::kAgency, .login = "odd.feed",
+                                   .display_name = "x", .source_agency = "Civil Status"},
+                                  now_)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateAccount({.login = "officer.feed", .display_name = "x",
+                                   .password = "a long enough password",
+                                   .source_agency = "tax"},
+                                  now_)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  auto feed = store_->CreateAccount({.kind = PrincipalKind::kAgency, .login = "tax.feed",
+                                     .display_name = "Tax service feed",
+                                     .source_agency = "tax"},
+                                    now_);
+  ASSERT_TRUE(feed.ok()) << feed.status().ToString();
+  auto key = store_->IssueApiKey("tax.feed", "test", now_);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto principal = store_->Authenticate(key->token, now_);
+  ASSERT_TRUE(principal.ok()) << principal.status().ToString();
+  EXPECT_EQ(principal->source_agency, "tax");
+  EXPECT_TRUE(principal->consumer.empty());
 }
 
 TEST_F(IdentityStoreTest, JournalChainsEntriesAndFindsTampering) {

@@ -72,8 +72,22 @@ Result<CreatedAccount> IdentityStore::CreateAccount(const NewAccount& account, I
   if (account.kind == PrincipalKind::kCitizen && !account.grants.empty()) {
     return InvalidArgument("grants: citizens act on their own record only and hold no grants");
   }
-  if (account.kind == PrincipalKind::kAgency && account.consumer.empty()) {
-    return InvalidArgument("consumer: an agency account names the consumer it enforces for");
+  if (account.kind == PrincipalKind::kAgency && account.consumer.empty() &&
+      account.source_agency.empty()) {
+    return InvalidArgument(
+        "consumer: an agency account names the consumer it enforces for, or the source agency "
+        "whose feed it sends");
+  }
+  if (!account.source_agency.empty()) {
+    if (account.kind != PrincipalKind::kAgency) {
+      return InvalidArgument("source_agency: only agency accounts send feeds");
+    }
+    bool plain = std::all_of(account.source_agency.begin(), account.source_agency.end(),
+                             [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+    if (!plain) {
+      return InvalidArgument("source_agency: '" + account.source_agency +
+                             "' is not an agency name (a-z and _)");
+    }
   }
   for (const Grant& grant : account.grants) {
     if (std::find(AllScopes().begin(), AllScopes().end(), grant.scope) == AllScopes().end()) {
@@ -85,8 +99,8 @@ Result<CreatedAccount> IdentityStore::CreateAccount(const NewAccount& account, I
   ASSIGN_OR_RETURN(Query insert,
                    Query::Make(connection_,
                                "INSERT INTO accounts (login, kind, display_name, password_hash, "
-                               "totp_secret, person_id, consumer, created_at) "
-                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING account_id"));
+                               "totp_secret, person_id, consumer, source_agency, created_at) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING account_id"));
   insert.Bind(account.login)
       .Bind(PrincipalKindName(account.kind))
       .Bind(account.display_name)
@@ -94,6 +108,7 @@ Result<CreatedAccount> IdentityStore::CreateAccount(const NewAccount& account, I
       .Bind(totp_secret)
       .Bind(account.person_id)
       .Bind(account.consumer.empty() ? std::optional<std::string>() : account.consumer)
+      .Bind(account.source_agency.empty() ? std::optional<std::string>() : account.source_agency)
       .Bind(ToUnixSeconds(now));
   auto row = insert.Next();
   if (!row.ok()) {
@@ -273,7 +288,7 @@ Result<Principal> IdentityStore::Authenticate(std::string_view token, Instant no
                      Query::Make(connection_,
                                  "SELECT c.credential_id, c.expires_at, c.revoked_at, a.account_id, "
                                  "a.kind, a.login, a.display_name, a.person_id, a.consumer, "
-                                 "a.revoked_at FROM credentials c JOIN accounts a "
+                                 "a.revoked_at, a.source_agency FROM credentials c JOIN accounts a "
                                  "ON a.account_id = c.account_id WHERE c.token_hash = $1"));
     query.Bind(TokenHash(token));
     ASSIGN_OR_RETURN(bool found, query.Next());
@@ -289,6 +304,7 @@ Result<Principal> IdentityStore::Authenticate(std::string_view token, Instant no
     principal.display_name = query.Text(6);
     principal.person_id = query.OptionalInt(7);
     principal.consumer = query.OptionalText(8).value_or("");
+    principal.source_agency = query.OptionalText(10).value_or("");
   }
   ASSIGN_OR_RETURN(principal.grants, LoadGrants(principal.account_id));
   return principal;

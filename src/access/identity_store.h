@@ -42,6 +42,7 @@ struct NewAccount {
   std::vector<Grant> grants;
   std::optional<PersonId> person_id;  // citizens
   std::string consumer;               // agencies: the consumer id they enforce for
+  std::string source_agency;          // agencies: the feed they send (civil_status, tax, …)
 };
 
 struct CreatedAccount {

@@ -88,6 +88,7 @@ struct Principal {
   std::vector<Grant> grants;
   std::optional<PersonId> person_id;  // citizens: their own record
   std::string consumer;               // agencies: the enforcement consumer they are
+  std::string source_agency;          // agencies: the feed they send, if any
   int64_t credential_id = 0;          // the session or key used
   Instant expires_at{};
 

@@ -11,6 +11,7 @@
 #include "access/identity_store.h"
 #include "access/passwords.h"
 #include "common/crypto.h"
+#include "feeds/feed_format.h"
 #include "registry/queries.h"
 #include "store/engines/open.h"
 #include "store/migrations.h"
@@ -90,7 +91,7 @@ void AddAccountCommands(CLI::App& app, const std::string& store, int& exit_code)
     return [&exit_code, body = std::move(body)] { exit_code = body(); };
   };
 
-  static std::string kind = "officer", login, name, consumer, label = "api key";
+  static std::string kind = "officer", login, name, consumer, source_agency, label = "api key";
   static std::vector<std::string> grants;
   static int days = 365;
   static int64_t credential_id = 0;
@@ -102,11 +103,18 @@ void AddAccountCommands(CLI::App& app, const std::string& store, int& exit_code)
   add->add_option("--name", name, "display name")->required();
   add->add_option("--grant", grants, "SCOPE@JURISDICTION, repeatable (jurisdiction: all, region:RYA, office:RYA-01)");
   add->add_option("--consumer", consumer, "agencies: the consumer they enforce for (border, lenders, …)");
+  add->add_option("--source-agency", source_agency,
+                  "agencies: the feed they send (civil_status, interior, tax, social_fund, "
+                  "education, health); their key uploads that agency's batches only");
   add->callback(run([&store] {
     auto parsed_kind = access::ParsePrincipalKind(kind, "kind");
     if (!parsed_kind.ok()) return Fail(parsed_kind.status());
+    if (!source_agency.empty()) {
+      auto agency = feeds::ParseAgency(source_agency, "source-agency");
+      if (!agency.ok()) return Fail(agency.status());
+    }
     access::NewAccount account{.kind = *parsed_kind, .login = login, .display_name = name,
-                               .consumer = consumer};
+                               .consumer = consumer, .source_agency = source_agency};
     for (const std::string& text : grants) {
       auto grant = ParseGrant(text);
       if (!grant.ok()) return Fail(grant.status());
@@ -255,6 +263,19 @@ Result<std::vector<DemoAccount>> CreateDemoAccounts(Registry& registry,
   ASSIGN_OR_RETURN(access::IssuedCredential key,
                    identity.IssueApiKey("border.service", "demo", now, std::chrono::days(30)));
   accounts.push_back({"Border service API key", "border.service", key.token});
+  // The interior ministry's feed: its key uploads interior batches (POST /feeds/interior/…).
+  ASSIGN_OR_RETURN(access::CreatedAccount interior,
+                   identity.CreateAccount({.kind = PrincipalKind::kAgency,
+                                           .login = "interior.feed",
+                                           .display_name = "Interior ministry (feed)",
+                                           .grants = {{std::string(access::scope::kFeedUpload),
+                                                       everywhere}},
+                                           .source_agency = "interior"},
+                                          now));
+  (void)interior;
+  ASSIGN_OR_RETURN(access::IssuedCredential feed_key,
+                   identity.IssueApiKey("interior.feed", "demo", now, std::chrono::days(30)));
+  accounts.push_back({"Interior ministry feed API key", "interior.feed", feed_key.token});
 
   // A citizen of Ryazan region with measures in force, if the demo has one; else any.
   std::string snils;

@@ -28,12 +28,29 @@ Result<std::string> BatchFormat(const RouteRequest& request) {
       "format: send Content-Type text/csv or application/x-ndjson, or ?format=csv|jsonl");
 }
 
+// An agency's key sends its own agency's feed and no other: a tax-service key cannot record a
+// death. Officers with a national feed.upload grant may upload for any agency (a batch that
+// came on a medium).
+Status AdmitSender(const access::Principal& principal, std::string_view agency) {
+  if (principal.kind != access::PrincipalKind::kAgency) return Status::Ok();
+  if (principal.source_agency.empty()) {
+    return PermissionDenied("agency: this account sends no feed (its account names no source "
+                            "agency)");
+  }
+  if (principal.source_agency != agency) {
+    return PermissionDenied("agency: this account sends the '" + principal.source_agency +
+                            "' feed, not '" + std::string(agency) + "'");
+  }
+  return Status::Ok();
+}
+
 Result<Response> PostBatch(const RouteRequest& request, Registry& registry) {
   RETURN_IF_ERROR(request.principal->AuthorizeArea(scope::kFeedUpload, std::nullopt, std::nullopt));
   ASSIGN_OR_RETURN(int64_t sequence, PositiveId(request.path.at("sequence"), "sequence"));
   ASSIGN_OR_RETURN(std::string format, BatchFormat(request));
   ASSIGN_OR_RETURN(feeds::FeedIngestor * ingestor, request.environment->feed_ingestor(registry));
   ASSIGN_OR_RETURN(feeds::Agency agency, feeds::ParseAgency(request.path.at("agency"), "agency"));
+  RETURN_IF_ERROR(AdmitSender(*request.principal, request.path.at("agency")));
   ASSIGN_OR_RETURN(feeds::FeedFormat parsed_format, feeds::ParseFeedFormat(format, "format"));
   ASSIGN_OR_RETURN(feeds::FeedReport report,
                    ingestor->Receive(Context(request), agency, sequence, parsed_format,

@@ -589,6 +589,11 @@ CREATE TABLE access_index_runs (
 );
 UPDATE access_journal_index_head SET indexed_through = 0;
 )SQL"},
+      {10, "accounts: the source agency whose feed an agency account sends", R"SQL(
+-- An agency account that sends a feed names its source agency (civil_status, interior, tax,
+-- social_fund, education, health): its key uploads that agency's batches and no other's.
+ALTER TABLE accounts ADD COLUMN source_agency TEXT;
+)SQL"},
   };
   return migrations;
 }

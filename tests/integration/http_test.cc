@@ -766,14 +766,16 @@ TEST_F(HttpTest, TlsNeedsBothCertificateAndKey) {
   EXPECT_THAT(server.status().message(), HasSubstr("tls"));
 }
 
-// An agency account with an API key for `consumer`.
+// An agency account with an API key for `consumer` (and the feed of `source_agency`).
 std::string MakeAgency(access::IdentityStore& identity, Instant now, const std::string& login,
-                       const std::string& consumer, std::string_view scope = "measure.check") {
+                       const std::string& consumer, std::string_view scope = "measure.check",
+                       const std::string& source_agency = "") {
   auto created = identity.CreateAccount({.kind = access::PrincipalKind::kAgency,
                                          .login = login,
                                          .display_name = login,
                                          .grants = {{std::string(scope), access::Jurisdiction{}}},
-                                         .consumer = consumer},
+                                         .consumer = consumer,
+                                         .source_agency = source_agency},
                                         now);
   EXPECT_TRUE(created.ok()) << created.status().ToString();
   auto key = identity.IssueApiKey(login, "test", now);
@@ -869,7 +871,10 @@ TEST_F(HttpAccessTest, AgenciesCheckOnlyTheirOwnMeasuresAndTheCitizenSeesEveryCh
 
 TEST_F(HttpAccessTest, AgenciesUploadFeedBatchesOnceAndOfficersSeeTheReviewQueue) {
   StartServer();
-  std::string tax = MakeAgency(*identity_, clock_.Now(), "tax.service", "tax", "feed.upload");
+  std::string tax = MakeAgency(*identity_, clock_.Now(), "tax.service", "", "feed.upload", "tax");
+  // A lender holding feed.upload but sending no feed, and the tax service sending another
+  // agency's batch: both refused before anything is read or recorded.
+  std::string bank = MakeAgency(*identity_, clock_.Now(), "big.bank", "lenders", "feed.upload");
   std::string batch =
       "{\"event\":\"inn\",\"family_name\":\"Иванов\",\"given_name\":\"Иван\",\"patronymic\":"
       "\"Иванович\",\"birth_date\":\"2004-06-15\",\"snils\":\"" + testing::TestSnils(1) +
@@ -889,6 +894,15 @@ TEST_F(HttpAccessTest, AgenciesUploadFeedBatchesOnceAndOfficersSeeTheReviewQueue
                 "/problems/invalid-request", "format");
   ExpectProblem(Send(bhttp::verb::post, "/feeds/tax/batches/2", batch, officer_, jsonl), 403,
                 "/problems/forbidden");
+  int64_t events = LedgerEvents();
+  Reply foreign = Send(bhttp::verb::post, "/feeds/civil_status/batches/1",
+                       "{\"event\":\"death\"}\n", tax, jsonl);
+  ExpectProblem(foreign, 403, "/problems/forbidden");
+  EXPECT_THAT(foreign.body, HasSubstr("'tax' feed"));
+  Reply feedless = Send(bhttp::verb::post, "/feeds/tax/batches/2", batch, bank, jsonl);
+  ExpectProblem(feedless, 403, "/problems/forbidden");
+  EXPECT_THAT(feedless.body, HasSubstr("no source agency"));
+  EXPECT_EQ(LedgerEvents(), events) << "a refused upload records nothing";
   Reply reviews = Get("/reviews");
   ASSERT_EQ(reviews.status, 200u) << reviews.body;
 }

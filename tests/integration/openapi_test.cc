@@ -546,20 +546,21 @@ class OpenApiTest : public HttpTest {
     auditor_ = MakeOfficer("ryazan.auditor", "region:RYA", {"audit.read"});
     national_ = MakeOfficer("national.officer", "all");
     border_ = MakeAgency("border.service", "border", access::scope::kMeasureCheck);
-    // Every agency account names an enforcement consumer, feed senders too; any will do.
-    interior_ = MakeAgency("interior.feed", "tax", access::scope::kFeedUpload);
+    // The interior ministry's feed key sends interior batches only.
+    interior_ = MakeAgency("interior.feed", "", access::scope::kFeedUpload, "interior");
     postal_ = MakeAgency("post.operator", "tax", access::scope::kMailTracking);
   }
 
   // An agency account with one scope everywhere, and an API key for it: the key.
   std::string MakeAgency(const std::string& login, const std::string& consumer,
-                         std::string_view scope) {
+                         std::string_view scope, const std::string& source_agency = "") {
     auto created =
         identity_->CreateAccount({.kind = access::PrincipalKind::kAgency,
                                   .login = login,
                                   .display_name = login,
                                   .grants = {{std::string(scope), access::Jurisdiction{}}},
-                                  .consumer = consumer},
+                                  .consumer = consumer,
+                                  .source_agency = source_agency},
                                  clock_.Now());
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     auto key = identity_->IssueApiKey(login, "contract test", clock_.Now());
