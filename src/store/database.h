@@ -13,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/status.h"
 
@@ -66,6 +68,15 @@ class Statement {
   // Clears bindings and results so the statement can run again.
   virtual void Reset() = 0;
 };
+
+// Prepared statements of one connection by their SQL text. The hash and equality take a
+// string_view, so finding a statement copies no text — every query of every caller passes here.
+struct SqlTextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+using StatementCache =
+    std::unordered_map<std::string, std::unique_ptr<Statement>, SqlTextHash, std::equal_to<>>;
 
 class Connection {
  public:

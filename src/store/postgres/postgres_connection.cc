@@ -283,12 +283,12 @@ Result<Statement*> PostgresConnection::Prepare(std::string_view sql) {
   // Every query passes here, so this is where a connection lost between transactions comes
   // back; cached statements notice the new session and prepare themselves again.
   if (!InTransaction()) RETURN_IF_ERROR(EnsureConnected());
-  std::string key(sql);
-  auto found = statements_.find(key);
+  auto found = statements_.find(sql);
   if (found != statements_.end()) {
     found->second->Reset();
     return found->second.get();
   }
+  std::string key(sql);
   std::string name = "muster_" + std::to_string(next_statement_number_++);
   auto statement = std::make_unique<PostgresStatement>(connection_, &session_, name, key);
   RETURN_IF_ERROR(statement->PrepareOnServer().WithContext("postgresql prepare '" + key + "'"));

@@ -85,7 +85,7 @@ class PostgresConnection final : public Connection {
 
   pg_conn* connection_;  // owned
   int64_t session_ = 1;  // bumped on reconnect: statements prepared earlier must re-prepare
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  StatementCache statements_;
   int64_t next_statement_number_ = 1;  // names server-side prepared statements "muster_N"
 };
 

@@ -250,12 +250,12 @@ Status SqliteConnection::Execute(std::string_view sql) {
 }
 
 Result<Statement*> SqliteConnection::Prepare(std::string_view sql) {
-  std::string key(sql);
-  auto found = statements_.find(key);
+  auto found = statements_.find(sql);
   if (found != statements_.end()) {
     found->second->Reset();
     return found->second.get();
   }
+  std::string key(sql);
   sqlite3_stmt* raw = nullptr;
   int code = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
                                 SQLITE_PREPARE_PERSISTENT, &raw, nullptr);

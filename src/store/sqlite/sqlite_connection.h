@@ -71,7 +71,7 @@ class SqliteConnection final : public Connection {
   sqlite3* db_;  // owned
   std::unique_ptr<Checkpointer> checkpointer_;  // file databases; stopped before db_ is closed
   int wal_fd_ = -1;  // the WAL file, opened by SyncCommitted; owned
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  StatementCache statements_;
 };
 
 }  // namespace muster
