@@ -2,12 +2,16 @@
 // and number formatting for the reports. Header-only; benchmark code only.
 #pragma once
 
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -85,6 +89,28 @@ inline std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
+}
+
+// Runs `argv` (a peer's shell: sqlite3, psql) and waits for it; the child's output goes to
+// ours. Returns its wall time in seconds, or an error if it could not start or did not exit 0.
+inline Result<double> RunChild(const std::vector<std::string>& argv) {
+  std::vector<char*> raw;
+  for (const std::string& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
+  raw.push_back(nullptr);
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  int spawn_error = posix_spawnp(&pid, raw[0], nullptr, nullptr, raw.data(), environ);
+  if (spawn_error != 0) {
+    return Unavailable("cannot run " + argv[0] + ": " + std::strerror(spawn_error) +
+                       " (install the Debian package sqlite3)");
+  }
+  int wait_status = 0;
+  if (waitpid(pid, &wait_status, 0) != pid) return Internal("waitpid failed for " + argv[0]);
+  double seconds = SecondsSince(start);
+  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+    return Internal(argv[0] + " failed (wait status " + std::to_string(wait_status) + ")");
+  }
+  return seconds;
 }
 
 }  // namespace muster::bench

@@ -17,8 +17,6 @@
 // of it, otherwise the population is loaded and PATH written (a 1,000,000-person load takes
 // about a minute; the copy a second).
 #include <CLI/CLI.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -56,27 +54,6 @@ struct Options {
   int64_t autocheckpoint = -1;  // -1: the store's own
   int64_t mmap_mib = 0;
 };
-
-// Runs `argv` and waits for it; returns its wall time in seconds.
-Result<double> RunChild(const std::vector<std::string>& argv) {
-  std::vector<char*> raw;
-  for (const std::string& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
-  raw.push_back(nullptr);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  int spawn_error = posix_spawnp(&pid, raw[0], nullptr, nullptr, raw.data(), environ);
-  if (spawn_error != 0) {
-    return Unavailable("cannot run " + argv[0] + ": " + std::strerror(spawn_error) +
-                       " (install the Debian package sqlite3)");
-  }
-  int wait_status = 0;
-  if (waitpid(pid, &wait_status, 0) != pid) return Internal("waitpid failed for " + argv[0]);
-  double seconds = bench::SecondsSince(start);
-  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
-    return Internal(argv[0] + " failed (wait status " + std::to_string(wait_status) + ")");
-  }
-  return seconds;
-}
 
 // RFC 4180 field: quoted when it holds a comma, quote or line break.
 void AppendCsvField(std::string& out, std::string_view value) {
@@ -156,7 +133,7 @@ Result<PeerResult> ImportPeer(const Options& options, const std::filesystem::pat
     std::ofstream out(script_path, std::ios::trunc);
     out << script;
   }
-  ASSIGN_OR_RETURN(double seconds, RunChild({options.sqlite3, "-batch", "-bail", database.string(),
+  ASSIGN_OR_RETURN(double seconds, bench::RunChild({options.sqlite3, "-batch", "-bail", database.string(),
                                              ".read '" + script_path.string() + "'"}));
   return PeerResult{.seconds = seconds, .rows = rows};
 }

@@ -25,10 +25,8 @@
 // cache). Only the `sqlite3` child that imports is timed; exporting the CSV and creating the
 // peer's schema are not. A benchmark is not a test: the program exits 0 whether or not the
 // target (Muster at least half the .import rate) is met, and non-zero only when it cannot run.
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -186,33 +184,11 @@ Status WriteFile(const fs::path& path, std::string_view text) {
   return Status::Ok();
 }
 
-// Runs `argv` and waits for it; the child's output goes to ours. Returns its wall time in
-// seconds, or an error if it could not start or did not exit 0.
-Result<double> RunChild(const std::vector<std::string>& argv) {
-  std::vector<char*> raw;
-  for (const std::string& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
-  raw.push_back(nullptr);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  int spawn_error = posix_spawnp(&pid, raw[0], nullptr, nullptr, raw.data(), environ);
-  if (spawn_error != 0) {
-    return Unavailable("cannot run " + argv[0] + ": " + std::strerror(spawn_error) +
-                       " (install the Debian package sqlite3)");
-  }
-  int wait_status = 0;
-  if (waitpid(pid, &wait_status, 0) != pid) return Internal("waitpid failed for " + argv[0]);
-  double seconds = SecondsSince(start);
-  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
-    return Internal(argv[0] + " failed (wait status " + std::to_string(wait_status) + ")");
-  }
-  return seconds;
-}
-
 // Runs a script of SQL and dot-commands with the sqlite3 shell against `database`.
 Result<double> RunSqliteScript(const Options& options, const fs::path& database,
                                const fs::path& script_path, std::string_view script) {
   RETURN_IF_ERROR(WriteFile(script_path, script));
-  return RunChild({options.sqlite3, "-batch", "-bail", database.string(),
+  return bench::RunChild({options.sqlite3, "-batch", "-bail", database.string(),
                    ".read '" + script_path.string() + "'"});
 }
 
@@ -425,7 +401,7 @@ void PrintReport(const Options& options, const std::vector<Measurement>& measure
 
 Result<std::string> SqliteVersion(const Options& options, Scratch& scratch) {
   fs::path output = scratch.File("version.out");
-  RETURN_IF_ERROR(RunChild({options.sqlite3, "-batch", ":memory:",
+  RETURN_IF_ERROR(bench::RunChild({options.sqlite3, "-batch", ":memory:",
                             ".output '" + output.string() + "'", "SELECT sqlite_version();"})
                       .status());
   ASSIGN_OR_RETURN(std::string text, ReadFile(output));
