@@ -55,10 +55,13 @@ Result<std::optional<int64_t>> MergeTarget(Connection& connection) {
     level = static_cast<int>(due.Int(0));
   }
   ASSIGN_OR_RETURN(int64_t target, NextRunId(connection));
+  // The kIndexFanIn oldest: a backlog of runs (an index rebuilt from a long journal) merges
+  // eight at a time, each step reading a fair share of each.
   RETURN_IF_ERROR(ExecuteSql(connection,
-                             "UPDATE access_index_runs SET merging_into = $1 WHERE level = $2 "
-                             "AND merging_into IS NULL",
-                             target, int64_t{level})
+                             "UPDATE access_index_runs SET merging_into = $1 WHERE run_id IN "
+                             "(SELECT run_id FROM access_index_runs WHERE level = $2 AND "
+                             "merging_into IS NULL ORDER BY run_id LIMIT $3)",
+                             target, int64_t{level}, int64_t{kIndexFanIn})
                       .status());
   RETURN_IF_ERROR(ExecuteSql(connection,
                              "INSERT INTO access_index_runs (run_id, level, merging_into) VALUES "
@@ -82,24 +85,37 @@ Status MoveSmallest(Connection& connection, int64_t target, int64_t max_rows) {
       sources.push_back(query.Int(0));
     }
   }
-  // Every source's rows are above the target's, so the smallest `max_rows` of them all go to
-  // its end. They are among the first `max_rows` of each source.
+  // Every source's rows are above the target's, so the smallest rows of them all go to its
+  // end. Each source gives its first `per_source` rows; the boundary is the smallest of the
+  // last keys of the sources that had that many (a source with fewer gave all it has). Every
+  // row at or below the boundary, in every source, is then among those read — so they move,
+  // together, and at least the boundary's source's rows move. Reading max_rows in all (not
+  // max_rows from each) keeps a step's reads and sort to what it may move.
+  const int64_t per_source =
+      std::max<int64_t>(1, max_rows / std::max<int64_t>(1, static_cast<int64_t>(sources.size())));
   std::vector<IndexRow> rows;
+  std::optional<IndexRow> boundary;
   for (int64_t source : sources) {
     ASSIGN_OR_RETURN(Query query, Query::Make(connection,
                                               "SELECT person_id, entry_id, outcome FROM "
                                               "access_journal_persons WHERE run_id = $1 ORDER BY "
                                               "person_id, entry_id LIMIT $2"));
-    query.Bind(source).Bind(max_rows);
-    for (;;) {
+    query.Bind(source).Bind(per_source);
+    int64_t read = 0;
+    for (;; ++read) {
       ASSIGN_OR_RETURN(bool row, query.Next());
       if (!row) break;
       rows.push_back({query.Int(0), query.Int(1), query.OptionalText(2)});
     }
+    if (read == per_source && (!boundary || KeyLess(rows.back(), *boundary))) {
+      boundary = IndexRow{rows.back().person_id, rows.back().entry_id, std::nullopt};
+    }
+  }
+  if (boundary) {
+    std::erase_if(rows, [&](const IndexRow& row) { return KeyLess(*boundary, row); });
   }
   if (!rows.empty()) {
     std::sort(rows.begin(), rows.end(), KeyLess);
-    if (static_cast<int64_t>(rows.size()) > max_rows) rows.resize(static_cast<size_t>(max_rows));
     RETURN_IF_ERROR(InsertRun(connection, target, rows));
     const IndexRow& last = rows.back();
     for (int64_t source : sources) {

@@ -418,6 +418,8 @@ void AccessJournal::RunIndexer() {
                            [this] { return stopping_; });
       return !stopping_;
     };
+    // Each pass is followed by the merges it made due, so runs never pile up — not even while
+    // a long journal is indexed from the start.
     for (bool more = true; more;) {
       auto started = std::chrono::steady_clock::now();
       Result<int64_t> indexed = IndexAccessJournal(*index_connection_, kRowsPerPass);
@@ -427,16 +429,17 @@ void AccessJournal::RunIndexer() {
       }
       more = *indexed > 0;
       if (!yield(started)) return;
-    }
-    for (bool more = true; more;) {
-      auto started = std::chrono::steady_clock::now();
-      Result<bool> merged = MergeAccessIndexStep(*index_connection_);
-      if (!merged.ok()) {
-        report(merged.status());
-        break;
+      for (bool merging = true; merging;) {
+        started = std::chrono::steady_clock::now();
+        Result<bool> merged = MergeAccessIndexStep(*index_connection_);
+        if (!merged.ok()) {
+          report(merged.status());
+          more = false;
+          break;
+        }
+        merging = *merged;
+        if (merging && !yield(started)) return;
       }
-      more = *merged;
-      if (more && !yield(started)) return;
     }
   }
 }

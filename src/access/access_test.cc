@@ -1,4 +1,5 @@
 #include <set>
+#include <algorithm>
 #include <map>
 #include <gtest/gtest.h>
 
@@ -416,6 +417,39 @@ TEST_F(IdentityStoreTest, IndexRunsMergeWithoutLosingOrRepeatingAnAccess) {
   for (const auto& [level, runs] : runs_per_level) {
     EXPECT_LT(runs, kIndexFanIn) << "level " << level;
   }
+}
+
+// A backlog of runs (an index rebuilt from a long journal) merges kIndexFanIn at a time, the
+// oldest first, and every access is still found once.
+TEST_F(IdentityStoreTest, ABacklogOfRunsMergesEightAtATime) {
+  constexpr int kRuns = 2 * kIndexFanIn + 4;
+  for (int run = 0; run < kRuns; ++run) {
+    AccessEntry read{.at = now_, .account_id = 1, .actor = "officer:petrova",
+                     .actor_kind = "officer", .person_id = 1 + run % 3, .action = "read",
+                     .resource = "GET /persons/{id}", .fields = "card", .outcome = "ok"};
+    ASSERT_TRUE(AppendAccessEntries(*connection_, {read}).ok());
+    auto indexed = IndexAccessJournal(*connection_);
+    ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+  }
+  auto merged = MergeAccessIndexStep(*connection_, 1000);  // one step moves all eight
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_TRUE(*merged);
+  auto levels = AccessIndexRunLevels(*connection_);
+  ASSERT_TRUE(levels.ok());
+  EXPECT_EQ(std::count(levels->begin(), levels->end(), 0), kRuns - kIndexFanIn);
+  EXPECT_EQ(std::count(levels->begin(), levels->end(), 1), 1);
+  for (;;) {
+    merged = MergeAccessIndexStep(*connection_, 1000);
+    ASSERT_TRUE(merged.ok());
+    if (!*merged) break;
+  }
+  int seen = 0;
+  for (PersonId person = 1; person <= 3; ++person) {
+    auto accesses = ReadAccessesOfPerson(*connection_, person, 100);
+    ASSERT_TRUE(accesses.ok());
+    seen += static_cast<int>(accesses->size());
+  }
+  EXPECT_EQ(seen, kRuns);
 }
 
 // With a sync interval, commits do not each wait for stable storage, but a sync follows within
