@@ -47,6 +47,26 @@ struct HttpServer::StreamedAnswer {
   std::optional<ResponseStream::Step> first;  // taken by Handle, sent by SendStreamed
 };
 
+namespace {
+
+// A copyable callable (for a std::function callback) that resumes a coroutine's handler, which
+// is move-only, on the handler's own executor with the arguments it is called with, keeping the
+// io_context running until then.
+template <typename... Args, typename Handler>
+auto ResumeLater(Handler handler, asio::io_context& io) {
+  auto work = asio::make_work_guard(asio::get_associated_executor(handler, io.get_executor()));
+  auto shared = std::make_shared<std::pair<Handler, decltype(work)>>(std::move(handler),
+                                                                     std::move(work));
+  return [shared](Args... args) {
+    auto executor = shared->second.get_executor();
+    asio::post(executor, [shared, ... args = std::move(args)]() mutable {
+      std::move(shared->first)(std::move(args)...);
+    });
+  };
+}
+
+}  // namespace
+
 HttpServer::HttpServer(std::unique_ptr<Registry> registry, ServerOptions options)
     : options_(std::move(options)),
       io_(options_.io_threads),
@@ -481,14 +501,7 @@ asio::awaitable<ResponseStream::Step> HttpServer::NextStep(ResponseStream& strea
   for (;;) {
     if (std::optional<ResponseStream::Step> step = stream.Take()) co_return std::move(*step);
     auto initiate = [this, &stream](auto handler) {
-      auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
-      // std::function must be copyable; the coroutine's handler is move-only.
-      auto shared = std::make_shared<std::pair<decltype(handler), decltype(work)>>(
-          std::move(handler), std::move(work));
-      stream.NotifyWhenReady([shared] {
-        auto executor = shared->second.get_executor();
-        asio::post(executor, [shared] { std::move(shared->first)(); });
-      });
+      stream.NotifyWhenReady(ResumeLater<>(std::move(handler), io_));
     };
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiate),
                                                                         asio::use_awaitable);
@@ -569,16 +582,7 @@ asio::awaitable<Result<access::Principal>> HttpServer::Authenticate(const std::s
 // takes the group and the I/O thread goes on.
 asio::awaitable<Status> HttpServer::Journal(std::vector<access::AccessEntry> entries) {
   auto initiate = [this, entries = std::move(entries)](auto handler) mutable {
-    auto work = asio::make_work_guard(asio::get_associated_executor(handler, io_.get_executor()));
-    // std::function must be copyable; the coroutine's handler is move-only.
-    auto shared = std::make_shared<std::pair<decltype(handler), decltype(work)>>(
-        std::move(handler), std::move(work));
-    auto resume = [shared](Status status) {
-      auto executor = shared->second.get_executor();
-      asio::post(executor, [shared, status = std::move(status)]() mutable {
-        std::move(shared->first)(std::move(status));
-      });
-    };
+    auto resume = ResumeLater<Status>(std::move(handler), io_);
     bool first = false;
     {
       std::lock_guard lock(journal_group_mutex_);
